@@ -1,0 +1,1 @@
+# Buyer-side models (wallet, credit, vouchers received) arrive with their capabilities.

@@ -1,0 +1,50 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import EnterpriseVerification, IndividualVerification, User
+
+
+class EnterpriseVerificationInline(admin.StackedInline):
+    model = EnterpriseVerification
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "company_name",
+        "credit_code",
+        "legal_representative",
+        "licence",
+        "verified_at",
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    list_display = ["username", "account_id", "email", "mobile", "real_name_status", "is_staff"]
+    list_filter = ["real_name_status", "is_staff", "is_active"]
+    search_fields = ["username", "account_id", "email", "mobile"]
+    readonly_fields = ["account_id", "real_name_status", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "account_id", "password"]}),
+        (_("Contact"), {"fields": ["email", "mobile", "first_name", "last_name"]}),
+        (_("Real name"), {"fields": ["real_name_status"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    inlines = [EnterpriseVerificationInline]
+
+
+@admin.register(IndividualVerification)
+class IndividualVerificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "real_name", "verified_at"]
+    search_fields = ["user__username", "real_name"]
+    readonly_fields = ["user", "real_name", "id_number", "verified_at"]
+
+    def has_add_permission(self, request):
+        return False

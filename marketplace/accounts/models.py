@@ -1,0 +1,94 @@
+"""The account (custom user) and its real-name verification."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_mobile
+
+
+def new_account_id() -> str:
+    return uuid.uuid4().hex
+
+
+class User(AbstractUser):
+    """A marketplace account. `username` is the account name (账号名), the login.
+
+    `account_id` (账号ID) is generated once and never changes; sellers allowlist buyers
+    by account name *and* account id, so both must match.
+    """
+
+    class RealName(models.TextChoices):
+        NONE = "none", _("Not verified")
+        INDIVIDUAL = "individual", _("Individual")
+        ENTERPRISE = "enterprise", _("Enterprise")
+
+    account_id = models.CharField(
+        _("account ID"), max_length=32, unique=True, default=new_account_id, editable=False
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
+    real_name_status = models.CharField(
+        _("real-name status"), max_length=16, choices=RealName.choices, default=RealName.NONE
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    @property
+    def account_name(self) -> str:
+        return self.username
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.real_name_status == self.RealName.ENTERPRISE
+
+
+def licence_upload_to(instance, filename: str) -> str:
+    return f"verification/{instance.user.account_id}/{uuid.uuid4().hex}-{filename}"
+
+
+class EnterpriseVerification(models.Model):
+    """Enterprise real-name verification (企业实名认证) of one account."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="enterprise_verification"
+    )
+    company_name = models.CharField(_("company name"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, db_index=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=100)
+    licence = models.FileField(_("business licence"), upload_to=licence_upload_to, max_length=300)
+    verified_at = models.DateTimeField(_("verified at"))
+
+    class Meta:
+        verbose_name = _("enterprise verification")
+        verbose_name_plural = _("enterprise verifications")
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.credit_code})"
+
+
+class IndividualVerification(models.Model):
+    """Individual real-name verification by identity document."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="individual_verification"
+    )
+    real_name = models.CharField(_("real name"), max_length=100)
+    id_number = models.CharField(_("ID number"), max_length=18)
+    verified_at = models.DateTimeField(_("verified at"))
+
+    class Meta:
+        verbose_name = _("individual verification")
+        verbose_name_plural = _("individual verifications")
+
+    def __str__(self) -> str:
+        return self.real_name
+
+    @property
+    def masked_id_number(self) -> str:
+        return f"{self.id_number[:3]}{'*' * 11}{self.id_number[-4:]}"

@@ -1,0 +1,1 @@
+# Products, specs, prices, agreements and review: see issue "Product publishing".

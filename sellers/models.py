@@ -1,0 +1,201 @@
+"""Seller onboarding (入驻), business information, store page, joint-operation
+certification, customer-service groups and exit. Spec: shared/spec/01-sellers.md.
+
+State changes happen only in `sellers.services`; each one checks the source state and
+writes a `TransitionLog` row.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def seller_upload_to(instance, filename: str) -> str:
+    seller_id = getattr(instance, "seller_id", None) or instance.pk
+    return f"sellers/{seller_id}/{uuid.uuid4().hex}-{filename}"
+
+
+class Seller(models.Model):
+    """A seller account (商家). Created by the onboarding application.
+
+    draft is never stored: the row appears when the application is submitted.
+    pending → approved (operator) → active (business information certified);
+    pending → rejected (operator, with reason) → pending (resubmitted);
+    active → exit_pending (seller asks to leave) → exited (operator) — final: an exited
+    account can never onboard again; exit_pending → active (seller withdraws).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Application under review")
+        REJECTED = "rejected", _("Application rejected")
+        APPROVED = "approved", _("Approved, business information needed")
+        ACTIVE = "active", _("Active")
+        EXIT_PENDING = "exit_pending", _("Exit requested")
+        EXITED = "exited", _("Exited")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="seller"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    # Snapshot of the enterprise verification at application time: the entity that sells.
+    company_name = models.CharField(_("company name"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, db_index=True)
+    # The onboarding application itself.
+    store_name = models.CharField(_("store name"), max_length=100)
+    business_scope = models.TextField(_("main products and services"))
+    contact_name = models.CharField(_("contact person"), max_length=100)
+    contact_mobile = models.CharField(_("contact mobile"), max_length=20)
+    contact_email = models.EmailField(_("contact e-mail"))
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    exit_reason = models.TextField(_("exit reason"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("active since"), null=True, blank=True)
+    exited_at = models.DateTimeField(_("exited at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return self.store_name or self.company_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class BusinessInfo(models.Model):
+    """Business information certification (商业信息认证), the last onboarding step."""
+
+    seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="business_info")
+    province = models.CharField(_("province"), max_length=50)
+    city = models.CharField(_("city"), max_length=50)
+    district = models.CharField(_("district / county"), max_length=50)
+    address_detail = models.CharField(_("detailed address"), max_length=200)
+    has_marketplace_contact = models.BooleanField(
+        _("a marketplace-side contact person works with you")
+    )
+    marketplace_contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    marketplace_contact_mobile = models.CharField(_("contact mobile"), max_length=20, blank=True)
+    marketplace_contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    logo = models.ImageField(_("company logo"), upload_to=seller_upload_to, max_length=300)
+    certified_at = models.DateTimeField(_("certified at"))
+
+    class Meta:
+        verbose_name = _("business information")
+        verbose_name_plural = _("business information")
+
+    def __str__(self) -> str:
+        return f"{self.province} {self.city} {self.district}"
+
+
+class StorePage(models.Model):
+    """The seller's store page (店铺) buyers reach from every product."""
+
+    seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="store_page")
+    intro_video = models.FileField(
+        _("introduction video"), upload_to=seller_upload_to, blank=True, max_length=300
+    )
+    brand_story = models.TextField(_("brand story"), blank=True)
+    certificate_image = models.ImageField(
+        _("qualification certificates"), upload_to=seller_upload_to, blank=True, max_length=300
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("store page")
+        verbose_name_plural = _("store pages")
+
+    def __str__(self) -> str:
+        return str(self.seller)
+
+
+class StoreImage(models.Model):
+    """An introduction image of the store page, exactly 780×440 px."""
+
+    store_page = models.ForeignKey(StorePage, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to=seller_upload_to, max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("store image")
+        verbose_name_plural = _("store images")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+    @property
+    def seller_id(self):
+        return self.store_page.seller_id
+
+
+class JointCertification(models.Model):
+    """Joint-operation certification (联营认证); needed to publish joint products."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Under review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="joint_certifications"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    company_name = models.CharField(_("certified company name"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18)
+    authorization_letter = models.FileField(
+        _("authorization letter"), upload_to=seller_upload_to, max_length=300
+    )
+    products_description = models.TextField(_("joint products planned"))
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("joint-operation certification")
+        verbose_name_plural = _("joint-operation certifications")
+        ordering = ["-submitted_at"]
+        constraints = [
+            # At most one certification in review or approved per seller at a time.
+            models.UniqueConstraint(
+                fields=["seller"],
+                condition=models.Q(status__in=["pending", "approved"]),
+                name="one_open_joint_certification_per_seller",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.get_status_display()})"
+
+
+class ServiceGroup(models.Model):
+    """A customer-service group (客服组) a product's service & support section picks."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="service_groups")
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30)
+    email = models.EmailField(_("e-mail"))
+    hours = models.CharField(
+        _("service hours"), max_length=100, help_text=_("e.g. Mon–Fri 9:00–18:00")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer-service group")
+        verbose_name_plural = _("customer-service groups")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "name"], name="unique_service_group_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

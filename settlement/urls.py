@@ -1,0 +1,4 @@
+# The settlement URL namespace; pages arrive with the capability that needs them.
+app_name = "settlement"
+
+urlpatterns: list = []

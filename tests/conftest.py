@@ -1,0 +1,76 @@
+"""Shared fixtures and the markers' skip rules.
+
+- `postgres`: skipped, with a reason, unless the test database is PostgreSQL.
+- `browser`: skipped, with a reason, unless Debian's Chromium is at /usr/bin/chromium.
+"""
+
+import io
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from PIL import Image
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    has_chromium = os.path.exists(CHROMIUM)
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_browser = pytest.mark.skip(
+        reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    )
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "browser" in item.keywords and not has_chromium:
+            item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    """Uploaded files of a test go to its own temporary folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.MEDIA_ROOT, "base_url": settings.MEDIA_URL},
+        },
+    }
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def make_image_bytes(size=(100, 100), fmt="PNG", color=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def image_file():
+    """Factory for an in-memory uploaded image: image_file(name, size=(w, h), fmt="PNG")."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def make(name="image.png", size=(100, 100), fmt=None):
+        fmt = fmt or ("JPEG" if name.lower().endswith((".jpg", ".jpeg")) else "PNG")
+        content_type = "image/jpeg" if fmt == "JPEG" else "image/png"
+        return SimpleUploadedFile(name, make_image_bytes(size, fmt), content_type=content_type)
+
+    return make
+
+
+@pytest.fixture
+def fake_image_file():
+    """A text file renamed to .png: must be refused by every image upload."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("fake.png", b"this is not an image at all", content_type="image/png")
