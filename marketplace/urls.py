@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("marketplace.accounts.urls")),
+    path("", include("marketplace.catalog.urls")),
     path("seller/", include("sellers.urls")),
     path("buyer/", include("buyers.urls")),
     path("orders/", include("orders.urls")),

@@ -1,0 +1,5 @@
+"""Public catalog pages (namespace "catalog")."""
+
+app_name = "catalog"
+
+urlpatterns: list = []
