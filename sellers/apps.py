@@ -2,6 +2,29 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _status_in(*statuses: str):
+    """A nav `visible` test: the signed-in account is a seller in one of `statuses`.
+
+    `user.seller` is cached on the user, so all entries together cost one query.
+    """
+
+    def visible(user) -> bool:
+        if not user.is_authenticated:
+            return False
+        seller = getattr(user, "seller", None)
+        return seller is not None and seller.status in statuses
+
+    return visible
+
+
+def _may_apply(user) -> bool:
+    """No seller row yet, or a rejected application to correct."""
+    if not user.is_authenticated:
+        return False
+    seller = getattr(user, "seller", None)
+    return seller is None or seller.status == "rejected"
+
+
 class SellersConfig(AppConfig):
     name = "sellers"
     verbose_name = _("Sellers")
@@ -9,4 +32,60 @@ class SellersConfig(AppConfig):
     def ready(self) -> None:
         from marketplace.core.navigation import NavEntry, register
 
-        register(NavEntry("seller", _("Overview"), "seller:dashboard", order=0))
+        from .models import Seller
+
+        status = Seller.Status
+        onboarding, store, account = _("Onboarding"), _("Store"), _("Account")
+        entries = [
+            NavEntry("seller", _("Overview"), "seller:dashboard", order=0),
+            NavEntry(
+                "seller",
+                _("Onboarding application"),
+                "seller:apply",
+                order=10,
+                group=onboarding,
+                visible=_may_apply,
+            ),
+            NavEntry(
+                "seller",
+                _("Business information"),
+                "seller:business_info",
+                order=15,
+                group=onboarding,
+                visible=_status_in(status.APPROVED, status.ACTIVE, status.EXIT_PENDING),
+            ),
+            NavEntry(
+                "seller",
+                _("Store page"),
+                "seller:store_page",
+                order=300,
+                group=store,
+                visible=_status_in(status.ACTIVE),
+            ),
+            NavEntry(
+                "seller",
+                _("Customer-service groups"),
+                "seller:service_group_list",
+                order=310,
+                group=store,
+                visible=_status_in(status.ACTIVE),
+            ),
+            NavEntry(
+                "seller",
+                _("Joint-operation certification"),
+                "seller:joint_certification",
+                order=320,
+                group=store,
+                visible=_status_in(status.ACTIVE),
+            ),
+            NavEntry(
+                "seller",
+                _("Exit the marketplace"),
+                "seller:exit",
+                order=900,
+                group=account,
+                visible=_status_in(status.ACTIVE, status.EXIT_PENDING),
+            ),
+        ]
+        for entry in entries:
+            register(entry)

@@ -6,6 +6,20 @@ app_name = "seller"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("apply/", views.apply, name="apply"),
+    path("business-info/", views.business_info, name="business_info"),
+    path("regions/cities/", views.region_cities, name="region_cities"),
+    path("regions/districts/", views.region_districts, name="region_districts"),
+    path("store/", views.store_page, name="store_page"),
+    path("joint-certification/", views.joint_certification, name="joint_certification"),
+    path("service-groups/", views.service_group_list, name="service_group_list"),
+    path("service-groups/new/", views.service_group_create, name="service_group_create"),
+    path("service-groups/<int:pk>/edit/", views.service_group_edit, name="service_group_edit"),
+    path(
+        "service-groups/<int:pk>/delete/", views.service_group_delete, name="service_group_delete"
+    ),
+    path("exit/", views.exit_request, name="exit"),
+    path("exit/withdraw/", views.exit_withdraw, name="exit_withdraw"),
     # Product management lives with the catalog; its names join the "seller" namespace.
     path("products/", include("marketplace.catalog.seller_urls")),
 ]

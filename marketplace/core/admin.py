@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from .models import TransitionLog
+
+
+@admin.register(TransitionLog)
+class TransitionLogAdmin(admin.ModelAdmin):
+    """The history of every state machine: append-only, so read-only here."""
+
+    list_display = [
+        "created_at",
+        "content_type",
+        "object_id",
+        "action",
+        "from_state",
+        "to_state",
+        "actor",
+        "reason",
+    ]
+    list_filter = ["content_type", "action", "to_state", "created_at"]
+    search_fields = ["object_id", "action", "actor__username", "reason"]
+    list_select_related = ["content_type", "actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

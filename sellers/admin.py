@@ -1,0 +1,353 @@
+"""The operator's tools for sellers (Django admin).
+
+States are read-only here: they change only through actions that call the services, and
+a refusal (wrong status, missing reason …) is reported for that row without stopping the
+others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from marketplace.core.audit import history_for
+from marketplace.core.exceptions import DomainError
+
+from . import services
+from .forms import RejectionReasonForm
+from .models import BusinessInfo, JointCertification, Seller, ServiceGroup, StoreImage, StorePage
+
+
+def _run_each(modeladmin, request, queryset, call: Callable, done_message: Callable[[int], str]):
+    """Call `call(obj)` for every selected row; report refusals one by one."""
+    done = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except DomainError as exc:
+            modeladmin.message_user(
+                request,
+                _("%(object)s: %(reason)s") % {"object": obj, "reason": exc.message},
+                level=messages.ERROR,
+            )
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message(done), level=messages.SUCCESS)
+
+
+def _ask_reason_then(modeladmin, request, queryset, *, action: str, title: str, reject: Callable):
+    """Intermediate page asking for the rejection reason, then `reject(obj, reason)` each."""
+    form = RejectionReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        _run_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda obj: reject(obj, reason),
+            lambda n: ngettext("%(count)d rejected.", "%(count)d rejected.", n) % {"count": n},
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "opts": modeladmin.model._meta,
+        "queryset": queryset,
+        "form": form,
+        "action": action,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "sellers/admin/reject_reason.html", context)
+
+
+def _history_table(obj) -> str:
+    rows = history_for(obj)
+    if not rows:
+        return "—"
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                row.created_at.strftime("%Y-%m-%d %H:%M"),
+                row.action,
+                row.from_state or "—",
+                row.to_state or "—",
+                row.actor or "—",
+                row.reason,
+            )
+            for row in rows
+        ),
+    )
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+        "</thead><tbody>{}</tbody></table>",
+        _("Time"),
+        _("Action"),
+        _("Status"),
+        _("Actor"),
+        _("Reason"),
+        body,
+    )
+
+
+class ReadOnlyInline(admin.StackedInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BusinessInfoInline(ReadOnlyInline):
+    model = BusinessInfo
+
+
+@admin.register(Seller)
+class SellerAdmin(admin.ModelAdmin):
+    list_display = [
+        "store_name",
+        "company_name",
+        "credit_code",
+        "user",
+        "status",
+        "submitted_at",
+        "reviewed_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["company_name", "store_name", "user__username", "credit_code"]
+    list_select_related = ["user"]
+    date_hierarchy = "submitted_at"
+    actions = ["approve_applications", "reject_applications", "approve_exits"]
+    inlines = [BusinessInfoInline]
+    fieldsets = [
+        (None, {"fields": ["user", "status", "store_name", "business_scope"]}),
+        (
+            gettext_lazy("Company (from the enterprise verification)"),
+            {"fields": ["company_name", "credit_code", "licence"]},
+        ),
+        (
+            gettext_lazy("Contact"),
+            {"fields": ["contact_name", "contact_mobile", "contact_email"]},
+        ),
+        (
+            gettext_lazy("Review and exit"),
+            {
+                "fields": [
+                    "rejection_reason",
+                    "exit_reason",
+                    "submitted_at",
+                    "reviewed_at",
+                    "activated_at",
+                    "exited_at",
+                ]
+            },
+        ),
+        (gettext_lazy("History"), {"fields": ["history"]}),
+    ]
+    readonly_fields = [
+        "user",
+        "status",
+        "store_name",
+        "business_scope",
+        "company_name",
+        "credit_code",
+        "licence",
+        "contact_name",
+        "contact_mobile",
+        "contact_email",
+        "rejection_reason",
+        "exit_reason",
+        "submitted_at",
+        "reviewed_at",
+        "activated_at",
+        "exited_at",
+        "history",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Exited sellers stay: orders, bills and logs keep pointing at them.
+        return False
+
+    @admin.display(description=gettext_lazy("business licence"))
+    def licence(self, obj):
+        verification = getattr(obj.user, "enterprise_verification", None)
+        if verification is None or not verification.licence:
+            return "—"
+        return format_html(
+            '<a href="{url}" target="_blank" rel="noopener">'
+            '<img src="{url}" alt="{alt}" style="max-width: 320px; max-height: 240px"></a>',
+            url=verification.licence.url,
+            alt=_("business licence"),
+        )
+
+    @admin.display(description=gettext_lazy("history"))
+    def history(self, obj):
+        return _history_table(obj)
+
+    @admin.action(description=gettext_lazy("Approve the selected applications"))
+    def approve_applications(self, request, queryset):
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda seller: services.seller_approve(seller=seller, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d application approved.", "%(count)d applications approved.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Reject the selected applications…"))
+    def reject_applications(self, request, queryset):
+        return _ask_reason_then(
+            self,
+            request,
+            queryset,
+            action="reject_applications",
+            title=_("Reject onboarding applications"),
+            reject=lambda seller, reason: services.seller_reject(
+                seller=seller, actor=request.user, reason=reason
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Approve the selected exit requests"))
+    def approve_exits(self, request, queryset):
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda seller: services.seller_approve_exit(seller=seller, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d seller has exited.", "%(count)d sellers have exited.", n)
+                % {"count": n}
+            ),
+        )
+
+
+@admin.register(JointCertification)
+class JointCertificationAdmin(admin.ModelAdmin):
+    list_display = ["company_name", "credit_code", "seller", "status", "submitted_at"]
+    list_filter = ["status"]
+    search_fields = ["company_name", "credit_code", "seller__store_name", "seller__user__username"]
+    list_select_related = ["seller"]
+    actions = ["approve_certifications", "reject_certifications"]
+    readonly_fields = [
+        "seller",
+        "status",
+        "company_name",
+        "credit_code",
+        "seller_entity",
+        "authorization_letter",
+        "products_description",
+        "rejection_reason",
+        "submitted_at",
+        "reviewed_at",
+        "history",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("seller's company"))
+    def seller_entity(self, obj):
+        return f"{obj.seller.company_name} ({obj.seller.credit_code})"
+
+    @admin.display(description=gettext_lazy("history"))
+    def history(self, obj):
+        return _history_table(obj)
+
+    @admin.action(description=gettext_lazy("Approve the selected certifications"))
+    def approve_certifications(self, request, queryset):
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda cert: services.joint_certification_approve(
+                certification=cert, actor=request.user
+            ),
+            lambda n: (
+                ngettext(
+                    "%(count)d certification approved.", "%(count)d certifications approved.", n
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Reject the selected certifications…"))
+    def reject_certifications(self, request, queryset):
+        return _ask_reason_then(
+            self,
+            request,
+            queryset,
+            action="reject_certifications",
+            title=_("Reject joint-operation certifications"),
+            reject=lambda cert, reason: services.joint_certification_reject(
+                certification=cert, actor=request.user, reason=reason
+            ),
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Operators look; sellers change these in the seller center."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceGroup)
+class ServiceGroupAdmin(ReadOnlyAdmin):
+    list_display = ["name", "seller", "phone", "email", "hours"]
+    search_fields = ["name", "seller__store_name", "seller__company_name"]
+    list_select_related = ["seller"]
+
+
+@admin.register(BusinessInfo)
+class BusinessInfoAdmin(ReadOnlyAdmin):
+    list_display = ["seller", "province", "city", "district", "has_marketplace_contact"]
+    list_filter = ["has_marketplace_contact", "province"]
+    search_fields = ["seller__store_name", "seller__company_name", "address_detail"]
+    list_select_related = ["seller"]
+
+
+class StoreImageInline(admin.TabularInline):
+    model = StoreImage
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StorePage)
+class StorePageAdmin(ReadOnlyAdmin):
+    list_display = ["seller", "updated_at"]
+    search_fields = ["seller__store_name", "seller__company_name"]
+    list_select_related = ["seller"]
+    inlines = [StoreImageInline]

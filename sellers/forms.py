@@ -1,0 +1,248 @@
+"""Forms of the seller center. They check shape and file content; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.accounts.validators import validate_mobile, validate_uscc
+from marketplace.core.files import check_document, check_image, check_video
+from marketplace.core.forms import UploadField
+
+from . import regions
+
+
+class SellerApplicationForm(forms.Form):
+    """Onboarding application 入驻申请 (also used to resubmit a rejected one)."""
+
+    store_name = forms.CharField(label=_("Store name"), max_length=100)
+    business_scope = forms.CharField(
+        label=_("Main products and services"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=100)
+    contact_mobile = forms.CharField(
+        label=_("Contact mobile"), max_length=20, validators=[validate_mobile]
+    )
+    contact_email = forms.EmailField(label=_("Contact e-mail"))
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class BusinessInfoForm(forms.Form):
+    """Business information certification 商业信息认证, with dependent address selects.
+
+    The city and district lists follow the chosen province and city: htmx swaps the
+    `<option>`s from `seller:region_cities` / `seller:region_districts`; a re-rendered
+    form (after an error) builds them from the submitted data.
+    """
+
+    province = forms.ChoiceField(label=_("Province"))
+    city = forms.ChoiceField(label=_("City"))
+    district = forms.ChoiceField(label=_("District / county"))
+    address_detail = forms.CharField(
+        label=_("Detailed address"),
+        max_length=200,
+        help_text=_("As on the latest business licence."),
+    )
+    has_marketplace_contact = forms.TypedChoiceField(
+        label=_("Is there a marketplace-side contact person working with you?"),
+        choices=[("", "---------"), *YES_NO],
+        coerce=lambda value: value == "yes",
+    )
+    marketplace_contact_name = forms.CharField(
+        label=_("Contact person's name"),
+        max_length=100,
+        required=False,
+        help_text=_("Required if a marketplace-side contact person works with you."),
+    )
+    marketplace_contact_mobile = forms.CharField(
+        label=_("Contact person's mobile"),
+        max_length=20,
+        required=False,
+        validators=[validate_mobile],
+    )
+    marketplace_contact_email = forms.EmailField(label=_("Contact person's e-mail"), required=False)
+    logo = UploadField(
+        label=_("Company logo (JPG/JPEG/PNG, at most 5 MB)"),
+        check=check_image,
+        check_kwargs=lambda: {"max_bytes": settings.MAX_LOGO_BYTES},
+    )
+
+    CONTACT_FIELDS = (
+        "marketplace_contact_name",
+        "marketplace_contact_mobile",
+        "marketplace_contact_email",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        province = self._value("province")
+        city = self._value("city")
+        self.fields["province"].choices = _choices(regions.provinces())
+        self.fields["city"].choices = _choices(regions.cities(province))
+        self.fields["district"].choices = _choices(regions.districts(province, city))
+        self.fields["province"].widget.attrs.update(
+            {
+                "hx-get": reverse("seller:region_cities"),
+                "hx-target": "#id_city",
+                "hx-trigger": "change",
+                "hx-include": "[name=province]",
+            }
+        )
+        self.fields["city"].widget.attrs.update(
+            {
+                "hx-get": reverse("seller:region_districts"),
+                "hx-target": "#id_district",
+                "hx-trigger": "change",
+                "hx-include": "[name=province],[name=city]",
+            }
+        )
+
+    def _value(self, name: str) -> str:
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name), "")
+        return self.initial.get(name, "")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("has_marketplace_contact"):
+            for name in self.CONTACT_FIELDS:
+                if name in data and not data[name] and name not in self.errors:
+                    self.add_error(
+                        name,
+                        _("Required when a marketplace-side contact person works with you."),
+                    )
+        else:
+            for name in self.CONTACT_FIELDS:
+                data[name] = ""
+        return data
+
+
+def _choices(names: list[str]) -> list[tuple[str, str]]:
+    return [("", "---------")] + [(name, name) for name in names]
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class StoreImagesField(forms.FileField):
+    """Several introduction images, each exactly `settings.STORE_IMAGE_SIZE`."""
+
+    widget = MultipleImageInput
+
+    def clean(self, data, initial=None):
+        uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
+        if not uploads:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        cleaned = [super(StoreImagesField, self).clean(upload, initial) for upload in uploads]
+        errors = []
+        for upload in cleaned:
+            try:
+                check_image(
+                    upload,
+                    max_bytes=settings.MAX_IMAGE_BYTES,
+                    exact_size=settings.STORE_IMAGE_SIZE,
+                )
+            except forms.ValidationError as exc:
+                errors.extend(f"{upload.name}: {message}" for message in exc.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+class StorePageForm(forms.Form):
+    intro_video = UploadField(
+        label=_("Introduction video (MP4 or MOV)"),
+        required=False,
+        check=check_video,
+        check_kwargs=lambda: {"max_bytes": settings.MAX_VIDEO_BYTES},
+    )
+    remove_intro_video = forms.BooleanField(label=_("Remove the current video"), required=False)
+    intro_images = StoreImagesField(
+        label=_("Introduction images"),
+        required=False,
+    )
+    brand_story = forms.CharField(
+        label=_("Brand story"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Company profile, strengths, vision and qualifications."),
+    )
+    certificate_image = UploadField(
+        label=_("Qualification certificates (one merged image)"),
+        required=False,
+        check=check_image,
+        check_kwargs=lambda: {
+            "max_bytes": settings.MAX_IMAGE_BYTES,
+            "exact_width": settings.STORE_CERTIFICATE_WIDTH,
+        },
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Sizes come from settings: format them at request time, in the user's language.
+        width, height = settings.STORE_IMAGE_SIZE
+        self.fields["intro_images"].help_text = gettext(
+            "JPG/JPEG/PNG, exactly %(width)s×%(height)s pixels; new images replace the "
+            "current ones."
+        ) % {"width": width, "height": height}
+        self.fields["certificate_image"].help_text = gettext(
+            "JPG/JPEG/PNG, %(width)s pixels wide; several certificates merged into one image."
+        ) % {"width": settings.STORE_CERTIFICATE_WIDTH}
+
+
+class JointCertificationForm(forms.Form):
+    company_name = forms.CharField(
+        label=_("Certified company name"),
+        max_length=200,
+        help_text=_("Must be the company that sells: the one of your onboarding."),
+    )
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=18,
+        min_length=18,
+        validators=[validate_uscc],
+    )
+    authorization_letter = UploadField(
+        label=_("Authorization letter (PDF, JPG or PNG)"),
+        check=check_document,
+        check_kwargs=lambda: {"max_bytes": settings.MAX_DOCUMENT_BYTES},
+    )
+    products_description = forms.CharField(
+        label=_("Joint products planned"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def clean_credit_code(self):
+        return self.cleaned_data["credit_code"].strip().upper()
+
+
+class ServiceGroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    phone = forms.CharField(label=_("Phone"), max_length=30)
+    email = forms.EmailField(label=_("E-mail"))
+    hours = forms.CharField(
+        label=_("Service hours"), max_length=100, help_text=_("e.g. Mon–Fri 9:00–18:00")
+    )
+
+
+class ExitRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you leaving? (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RejectionReasonForm(forms.Form):
+    """The operator's reason, asked by the admin's reject actions."""
+
+    reason = forms.CharField(
+        label=_("Reason (the seller sees it)"), widget=forms.Textarea(attrs={"rows": 4})
+    )

@@ -1,0 +1,166 @@
+"""Demo data for `make run`: an operator, two active sellers, one pending seller and three
+buyers, each through the same services the pages use. Idempotent: each step is skipped
+when its result already exists. The catalog is published by `seed_catalog`."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import BaseCommand, call_command, get_commands
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from marketplace.accounts.models import User
+from marketplace.accounts.services import user_sign_up, user_verify_enterprise
+from marketplace.accounts.validators import uscc_check_char
+from sellers import services
+from sellers.models import Seller
+
+OPERATOR = ("operator", "operator-pass-2026")
+PASSWORD = "demo-pass-2026"
+BUYERS = ["buyer-alice", "buyer-bob", "buyer-chen"]
+
+
+@dataclass(frozen=True)
+class DemoSeller:
+    username: str
+    company: str
+    store: str
+    scope: str
+    color: tuple[int, int, int]
+    serial: int
+    active: bool = True
+
+
+SELLERS = [
+    DemoSeller(
+        "seller-cloudnova",
+        "云新科技有限公司 CloudNova Technology Co., Ltd.",
+        "CloudNova 云新",
+        "SaaS office suites, CRM and collaboration tools",
+        (199, 0, 11),
+        1,
+    ),
+    DemoSeller(
+        "seller-datamill",
+        "数磨坊信息技术有限公司 DataMill Information Technology Co., Ltd.",
+        "DataMill 数磨坊",
+        "Data migration, site building and data-file services",
+        (14, 116, 144),
+        2,
+    ),
+    DemoSeller(
+        "seller-pending",
+        "青云启航软件有限公司 Qingyun Software Co., Ltd.",
+        "Qingyun 青云",
+        "Security scanning images and licences",
+        (22, 163, 74),
+        3,
+        active=False,
+    ),
+]
+
+
+def _credit_code(serial: int) -> str:
+    first17 = f"9131011500{serial:07d}"
+    return first17 + uscc_check_char(first17)
+
+
+def _png(name: str, text: str, color, size=(240, 240)) -> SimpleUploadedFile:
+    img = Image.new("RGB", size, color)
+    ImageDraw.Draw(img).text((16, size[1] // 2 - 6), text, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo operator, sellers and buyers; print their log-ins."
+
+    def handle(self, *args, **options) -> None:
+        operator = self._operator()
+        for demo in SELLERS:
+            self._seller(demo, operator)
+        for username in BUYERS:
+            self._user(username)
+        if "seed_catalog" in get_commands():
+            call_command(
+                "seed_catalog",
+                sellers=[d.username for d in SELLERS if d.active],
+                stdout=self.stdout,
+            )
+        self._print_logins()
+
+    def _operator(self) -> User:
+        username, password = OPERATOR
+        operator, created = User.objects.get_or_create(
+            username=username,
+            defaults={"email": "operator@example.com", "is_staff": True, "is_superuser": True},
+        )
+        if created:
+            operator.set_password(password)
+            operator.save()
+        return operator
+
+    def _user(self, username: str) -> User:
+        user = User.objects.filter(username=username).first()
+        return user or user_sign_up(
+            username=username, email=f"{username}@example.com", password=PASSWORD
+        )
+
+    @transaction.atomic
+    def _seller(self, demo: DemoSeller, operator: User) -> None:
+        user = self._user(demo.username)
+        if not user.is_enterprise:
+            user_verify_enterprise(
+                user=user,
+                company_name=demo.company,
+                credit_code=_credit_code(demo.serial),
+                legal_representative="张伟 Zhang Wei",
+                licence=_png("licence.png", "LICENCE", (120, 120, 120)),
+            )
+        seller = Seller.objects.filter(user=user).first()
+        if seller is None:
+            seller = services.seller_apply(
+                user=user,
+                store_name=demo.store,
+                business_scope=demo.scope,
+                contact_name="李娜 Li Na",
+                contact_mobile="13800138000",
+                contact_email=f"{demo.username}@example.com",
+            )
+        if not demo.active:
+            return
+        if seller.status == Seller.Status.PENDING:
+            seller = services.seller_approve(seller=seller, actor=operator)
+        if seller.status == Seller.Status.APPROVED:
+            services.business_info_certify(
+                seller=seller,
+                actor=user,
+                province="上海市",
+                city="上海市",
+                district="浦东新区",
+                address_detail="张江高科技园区 88 号 / 88 Zhangjiang Hi-Tech Park",
+                has_marketplace_contact=False,
+                logo=_png("logo.png", demo.store[:10], demo.color),
+            )
+        if not seller.service_groups.exists():
+            services.service_group_create(
+                seller=seller,
+                actor=user,
+                name="客户成功 Customer success",
+                phone="400-800-8888",
+                email=f"support@{demo.username}.example.com",
+                hours="周一至周五 9:00–18:00 / Mon–Fri 9:00–18:00",
+            )
+
+    def _print_logins(self) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log-ins:"))
+        self.stdout.write(f"  operator (admin /admin/)  {OPERATOR[0]:<18} {OPERATOR[1]}")
+        for demo in SELLERS:
+            role = "active seller" if demo.active else "pending seller"
+            self.stdout.write(f"  {role:<25} {demo.username:<18} {PASSWORD}")
+        for username in BUYERS:
+            self.stdout.write(f"  {'buyer':<25} {username:<18} {PASSWORD}")

@@ -1,0 +1,481 @@
+import html as html_lib
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from marketplace.core.audit import history_for
+from sellers import exit_checks
+from sellers.models import JointCertification, Seller, ServiceGroup
+from tests.factories.accounts import EnterpriseUserFactory, UserFactory
+from tests.factories.sellers import (
+    ActiveSellerFactory,
+    ApprovedSellerFactory,
+    ExitedSellerFactory,
+    ExitPendingSellerFactory,
+    JointCertificationFactory,
+    RejectedSellerFactory,
+    SellerFactory,
+    ServiceGroupFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Pages that only an active seller may open (name, needs a group pk).
+ACTIVE_ONLY = [
+    ("seller:store_page", False),
+    ("seller:joint_certification", False),
+    ("seller:service_group_list", False),
+    ("seller:service_group_create", False),
+    ("seller:service_group_edit", True),
+    ("seller:service_group_delete", True),
+]
+ALL_URLS = [
+    ("seller:dashboard", False),
+    ("seller:apply", False),
+    ("seller:business_info", False),
+    ("seller:region_cities", False),
+    ("seller:region_districts", False),
+    ("seller:exit", False),
+    *ACTIVE_ONLY,
+]
+
+
+def url_for(name, needs_pk, pk=1):
+    return reverse(name, kwargs={"pk": pk}) if needs_pk else reverse(name)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- who may open what ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "needs_pk"), ALL_URLS)
+def test_anonymous_is_sent_to_login(client, name, needs_pk):
+    url = url_for(name, needs_pk)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(("name", "needs_pk"), ACTIVE_ONLY)
+def test_non_seller_gets_403_with_message(client, name, needs_pk):
+    login(client, EnterpriseUserFactory())
+    response = client.get(url_for(name, needs_pk, ServiceGroupFactory().pk))
+    assert response.status_code == 403
+    assert "onboard your company first" in response.content.decode()
+
+
+@pytest.mark.parametrize(("name", "needs_pk"), ACTIVE_ONLY)
+@pytest.mark.parametrize(
+    "factory", [SellerFactory, RejectedSellerFactory, ApprovedSellerFactory, ExitedSellerFactory]
+)
+def test_non_active_seller_gets_403(client, name, needs_pk, factory):
+    seller = factory()
+    login(client, seller.user)
+    response = client.get(url_for(name, needs_pk, ServiceGroupFactory().pk))
+    assert response.status_code == 403
+    assert seller.get_status_display() in response.content.decode()
+
+
+@pytest.mark.parametrize("factory", [SellerFactory, RejectedSellerFactory, ExitedSellerFactory])
+def test_business_info_and_exit_closed_before_approval(client, factory):
+    login(client, factory().user)
+    assert client.get(reverse("seller:business_info")).status_code == 403
+    assert client.get(reverse("seller:exit")).status_code == 403
+
+
+def test_non_seller_business_info_and_exit_403(client):
+    login(client, UserFactory())
+    assert client.get(reverse("seller:business_info")).status_code == 403
+    assert client.get(reverse("seller:exit")).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["seller:service_group_edit", "seller:service_group_delete"])
+def test_another_sellers_group_is_404(client, name):
+    other = ServiceGroupFactory()
+    login(client, ActiveSellerFactory().user)
+    assert client.get(reverse(name, kwargs={"pk": other.pk})).status_code == 404
+    assert client.post(reverse(name, kwargs={"pk": other.pk}), GROUP).status_code == 404
+    assert ServiceGroup.objects.filter(pk=other.pk, name=other.name).exists()
+
+
+@pytest.mark.parametrize(("name", "needs_pk"), ALL_URLS)
+def test_active_seller_opens_every_page(client, name, needs_pk):
+    group = ServiceGroupFactory()
+    login(client, group.seller.user)
+    response = client.get(url_for(name, needs_pk, group.pk))
+    if name == "seller:apply":
+        assert response.status_code == 302  # already a seller: back to the dashboard
+    else:
+        assert response.status_code == 200
+
+
+def test_post_needs_csrf_token():
+    seller = ActiveSellerFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(seller.user)
+    response = client.post(reverse("seller:service_group_create"), GROUP)
+    assert response.status_code == 403
+    assert not ServiceGroup.objects.exists()
+
+
+# --- navigation -----------------------------------------------------------------------------------
+
+
+def test_nav_hides_pages_a_pending_seller_cannot_open(client):
+    login(client, SellerFactory().user)
+    html = client.get(reverse("seller:dashboard")).content.decode()
+    assert reverse("seller:store_page") not in html
+    assert reverse("seller:service_group_list") not in html
+    assert reverse("seller:exit") not in html
+
+
+def test_nav_shows_store_pages_to_an_active_seller(client):
+    login(client, ActiveSellerFactory().user)
+    html = client.get(reverse("seller:dashboard")).content.decode()
+    for name in ("seller:store_page", "seller:service_group_list", "seller:exit"):
+        assert reverse(name) in html
+    assert reverse("seller:apply") not in html
+
+
+# --- dashboard ------------------------------------------------------------------------------------
+
+
+def test_dashboard_of_unverified_account_points_to_step_1(client):
+    login(client, UserFactory())
+    response = client.get(reverse("seller:dashboard"))
+    html = response.content.decode()
+    steps = response.context["steps"]
+    assert [s.css for s in steps] == ["current", "", ""]
+    assert reverse("buyer:verify_enterprise") + "?next=seller" in html
+    assert 'class="step current"' in html
+
+
+def test_dashboard_of_verified_enterprise_points_to_application(client):
+    login(client, EnterpriseUserFactory())
+    response = client.get(reverse("seller:dashboard"))
+    assert [s.css for s in response.context["steps"]] == ["done", "current", ""]
+    assert reverse("seller:apply") in response.content.decode()
+
+
+def test_dashboard_shows_rejection_reason(client):
+    seller = RejectedSellerFactory(rejection_reason="Blurry licence")
+    login(client, seller.user)
+    html = client.get(reverse("seller:dashboard")).content.decode()
+    assert "Blurry licence" in html
+    assert "Correct and resubmit" in html
+
+
+def test_dashboard_of_approved_seller_points_to_business_info(client):
+    login(client, ApprovedSellerFactory().user)
+    response = client.get(reverse("seller:dashboard"))
+    assert [s.css for s in response.context["steps"]] == ["done", "done", "current"]
+    assert reverse("seller:business_info") in response.content.decode()
+
+
+def test_dashboard_of_active_seller_shows_real_data(client):
+    seller = ActiveSellerFactory()
+    ServiceGroupFactory.create_batch(2, seller=seller)
+    JointCertificationFactory(seller=seller, status=JointCertification.Status.APPROVED)
+    login(client, seller.user)
+    response = client.get(reverse("seller:dashboard"))
+    assert response.context["service_group_count"] == 2
+    html = response.content.decode()
+    assert 'data-testid="service-group-count">2<' in html
+    assert "Approved" in html
+
+
+def test_dashboard_of_exited_seller(client):
+    login(client, ExitedSellerFactory().user)
+    html = client.get(reverse("seller:dashboard")).content.decode()
+    assert "can never onboard again" in html
+
+
+# --- onboarding flow ------------------------------------------------------------------------------
+
+APPLICATION = {
+    "store_name": "Cloud Tools",
+    "business_scope": "DevOps SaaS",
+    "contact_name": "Wang Wu",
+    "contact_mobile": "13700137000",
+    "contact_email": "wang@example.com",
+}
+
+
+def test_apply(client):
+    user = EnterpriseUserFactory()
+    login(client, user)
+    assert client.get(reverse("seller:apply")).status_code == 200
+    response = client.post(reverse("seller:apply"), APPLICATION)
+    assert response.status_code == 302
+    assert Seller.objects.get(user=user).status == Seller.Status.PENDING
+
+
+def test_apply_shows_field_errors(client):
+    login(client, EnterpriseUserFactory())
+    response = client.post(reverse("seller:apply"), {**APPLICATION, "contact_mobile": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["contact_mobile"]
+    assert not Seller.objects.exists()
+
+
+def test_apply_without_enterprise_verification_goes_back(client):
+    login(client, UserFactory())
+    response = client.post(reverse("seller:apply"), APPLICATION)
+    assert response.status_code == 302
+    assert not Seller.objects.exists()
+
+
+def test_exited_account_cannot_apply(client):
+    seller = ExitedSellerFactory()
+    login(client, seller.user)
+    response = client.post(reverse("seller:apply"), APPLICATION, follow=True)
+    assert "can never onboard again" in response.content.decode()
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.EXITED
+
+
+def test_rejected_seller_resubmits(client):
+    seller = RejectedSellerFactory()
+    login(client, seller.user)
+    response = client.get(reverse("seller:apply"))
+    assert response.context["form"].initial["store_name"] == seller.store_name
+    client.post(reverse("seller:apply"), {**APPLICATION, "store_name": "Renamed"})
+    seller.refresh_from_db()
+    assert (seller.status, seller.store_name) == (Seller.Status.PENDING, "Renamed")
+
+
+def business_post(logo, **overrides):
+    data = {
+        "province": "广东省",
+        "city": "深圳市",
+        "district": "南山区",
+        "address_detail": "科技园 1 号",
+        "has_marketplace_contact": "no",
+        "logo": logo,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_business_info_certify(client, image_file):
+    seller = ApprovedSellerFactory()
+    login(client, seller.user)
+    response = client.post(reverse("seller:business_info"), business_post(image_file()))
+    assert response.status_code == 302
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.ACTIVE
+    # Afterwards the page shows what was certified and refuses another POST.
+    html = client.get(reverse("seller:business_info")).content.decode()
+    assert "南山区" in html
+    assert client.post(reverse("seller:business_info"), {}).status_code == 403
+
+
+def test_business_info_contact_required_when_yes(client, image_file):
+    seller = ApprovedSellerFactory()
+    login(client, seller.user)
+    response = client.post(
+        reverse("seller:business_info"),
+        business_post(image_file(), has_marketplace_contact="yes"),
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {
+        "marketplace_contact_name",
+        "marketplace_contact_mobile",
+        "marketplace_contact_email",
+    }
+    # The dependent lists are rebuilt from the submitted province and city.
+    assert ("南山区", "南山区") in form.fields["district"].choices
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.APPROVED
+
+
+def test_business_info_refuses_fake_logo(client, fake_image_file):
+    seller = ApprovedSellerFactory()
+    login(client, seller.user)
+    response = client.post(reverse("seller:business_info"), business_post(fake_image_file))
+    assert response.status_code == 200
+    assert "not a valid image" in str(response.context["form"].errors["logo"])
+
+
+def test_business_info_form_has_htmx_dependent_selects(client):
+    login(client, ApprovedSellerFactory().user)
+    html = client.get(reverse("seller:business_info")).content.decode()
+    assert f'hx-get="{reverse("seller:region_cities")}"' in html
+    assert f'hx-get="{reverse("seller:region_districts")}"' in html
+    assert "广东省" in html
+
+
+def test_region_partials(client):
+    login(client, UserFactory())
+    html = client.get(reverse("seller:region_cities"), {"province": "广东省"}).content.decode()
+    assert '<option value="深圳市">' in html
+    assert 'hx-swap-oob="innerHTML"' in html
+    html = client.get(
+        reverse("seller:region_districts"), {"province": "广东省", "city": "深圳市"}
+    ).content.decode()
+    assert '<option value="南山区">' in html
+    html = client.get(reverse("seller:region_cities"), {"province": "nowhere"}).content.decode()
+    assert html.count("<option") == 2  # the empty choice of each list
+
+
+# --- store page, joint certification ------------------------------------------------------------
+
+
+def test_store_page_saves_images_and_story(client, image_file):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    response = client.post(
+        reverse("seller:store_page"),
+        {
+            "brand_story": "Our story",
+            "intro_images": [image_file("a.png", (780, 440)), image_file("b.png", (780, 440))],
+        },
+    )
+    assert response.status_code == 302
+    page = seller.store_page
+    assert page.brand_story == "Our story"
+    assert page.images.count() == 2
+
+
+def test_store_page_refuses_wrong_size_and_fake_video(client, image_file, fake_video_file):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    response = client.post(
+        reverse("seller:store_page"),
+        {"intro_images": [image_file(size=(100, 100))], "intro_video": fake_video_file},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "780×440" in str(errors["intro_images"])
+    assert "MP4 or MOV" in str(errors["intro_video"])
+
+
+def test_joint_certification_submit(client, pdf_file):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    form = client.get(reverse("seller:joint_certification")).context["form"]
+    assert form.initial["credit_code"] == seller.credit_code
+    response = client.post(
+        reverse("seller:joint_certification"),
+        {
+            "company_name": seller.company_name,
+            "credit_code": seller.credit_code,
+            "authorization_letter": pdf_file,
+            "products_description": "Joint SaaS",
+        },
+    )
+    assert response.status_code == 302
+    assert seller.joint_certifications.get().status == "pending"
+    # While it is under review, no second one and no form.
+    assert client.get(reverse("seller:joint_certification")).context["form"] is None
+
+
+def test_joint_certification_entity_mismatch_shown(client, pdf_file):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    response = client.post(
+        reverse("seller:joint_certification"),
+        {
+            "company_name": "Someone Else Ltd.",
+            "credit_code": seller.credit_code,
+            "authorization_letter": pdf_file,
+            "products_description": "Joint SaaS",
+        },
+    )
+    assert response.status_code == 200
+    assert "must be the one that sells" in response.content.decode()
+    assert not JointCertification.objects.exists()
+
+
+# --- service groups -------------------------------------------------------------------------------
+
+GROUP = {"name": "After-sales", "phone": "400-123-4567", "email": "a@example.com", "hours": "24/7"}
+
+
+def test_service_group_crud(client):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    assert client.post(reverse("seller:service_group_create"), GROUP).status_code == 302
+    group = seller.service_groups.get()
+    edit = reverse("seller:service_group_edit", kwargs={"pk": group.pk})
+    assert client.get(edit).context["form"].initial["name"] == "After-sales"
+    client.post(edit, {**GROUP, "name": "Pre-sales"})
+    group.refresh_from_db()
+    assert group.name == "Pre-sales"
+    delete = reverse("seller:service_group_delete", kwargs={"pk": group.pk})
+    assert client.get(delete).status_code == 200
+    assert client.post(delete).status_code == 302
+    assert not ServiceGroup.objects.exists()
+
+
+def test_service_group_duplicate_name_on_field(client):
+    group = ServiceGroupFactory(name="Sales")
+    login(client, group.seller.user)
+    response = client.post(reverse("seller:service_group_create"), {**GROUP, "name": "Sales"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"]
+
+
+def test_service_group_list_query_count(client, django_assert_num_queries):
+    seller = ActiveSellerFactory()
+    ServiceGroupFactory.create_batch(3, seller=seller)
+    ServiceGroupFactory()  # another seller's: not shown
+    login(client, seller.user)
+    url = reverse("seller:service_group_list")
+    # session, user, seller, groups
+    with django_assert_num_queries(4):
+        response = client.get(url)
+    assert len(response.context["groups"]) == 3
+    ServiceGroupFactory.create_batch(5, seller=seller)
+    with django_assert_num_queries(4):
+        client.get(url)
+
+
+# --- exit ---------------------------------------------------------------------------------------
+
+
+def test_exit_request_and_withdraw(client):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    assert client.post(reverse("seller:exit"), {"reason": "Closing"}).status_code == 302
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.EXIT_PENDING
+    html = client.get(reverse("seller:exit")).content.decode()
+    assert reverse("seller:exit_withdraw") in html
+    client.post(reverse("seller:exit_withdraw"))
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.ACTIVE
+    assert [r.action for r in history_for(seller)] == ["request_exit", "withdraw_exit"]
+
+
+def test_exit_blocked_shows_reasons(client):
+    exit_checks.register(lambda seller: ["1 product is still listed: delist it first."])
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    assert "still listed" in client.get(reverse("seller:exit")).content.decode()
+    response = client.post(reverse("seller:exit"), {"reason": ""})
+    assert response.status_code == 200
+    assert "can't leave the marketplace yet" in html_lib.unescape(response.content.decode())
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.ACTIVE
+
+
+def test_withdraw_when_not_pending_reports_error(client):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    response = client.post(reverse("seller:exit_withdraw"), follow=True)
+    assert "can't be done" in html_lib.unescape(response.content.decode())
+    assert client.get(reverse("seller:exit_withdraw")).status_code == 405
+
+
+def test_exit_pending_seller_sees_exit_page_but_not_store_pages(client):
+    login(client, ExitPendingSellerFactory().user)
+    assert client.get(reverse("seller:exit")).status_code == 200
+    assert client.get(reverse("seller:business_info")).status_code == 200
+    assert client.get(reverse("seller:store_page")).status_code == 403
