@@ -1,6 +1,24 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import TransitionLog
+from .models import Heartbeat, TransitionLog
+
+admin.site.site_header = _("Open Marketplace operations")
+admin.site.site_title = _("Marketplace operations")
+admin.site.index_title = _("Review queues, sellers, products and logs")
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    """When beat and the worker last ran a periodic task: a quick liveness check."""
+
+    list_display = ["name", "at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(TransitionLog)
