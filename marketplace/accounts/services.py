@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,8 +15,6 @@ from marketplace.core.files import check_image
 
 from .models import EnterpriseVerification, IndividualVerification, User
 from .validators import validate_id_number, validate_uscc
-
-MAX_LICENCE_BYTES = 5 * 1024 * 1024
 
 
 @transaction.atomic
@@ -53,7 +52,7 @@ def user_verify_enterprise(
         raise DomainError(_("This account is already verified as an enterprise."))
     credit_code = credit_code.strip().upper()
     validate_uscc(credit_code)
-    check_image(licence, max_bytes=MAX_LICENCE_BYTES)
+    check_image(licence, max_bytes=settings.MAX_IMAGE_BYTES)  # the form's limit too
     if not company_name.strip() or not legal_representative.strip():
         raise ValidationError(_("Company name and legal representative are required."))
     verification = EnterpriseVerification.objects.create(
