@@ -5,10 +5,11 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from marketplace.catalog import views as catalog_views
 from marketplace.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", catalog_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("settlement/", include("settlement.urls")),
     path("invoices/", include("invoices.urls")),
+    path("api/catalog/", include("marketplace.catalog.api_public_urls")),
+    path("api/seller/", include("marketplace.catalog.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

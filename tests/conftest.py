@@ -49,6 +49,12 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests hash many passwords; a slow hasher only costs time here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_image_bytes(size=(100, 100), fmt="PNG", color=(200, 30, 30)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format=fmt)

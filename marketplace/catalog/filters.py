@@ -1,0 +1,108 @@
+"""Catalog filters and sort, shared by the public pages and the read-only API.
+
+Every filter works on the product row's denormalised listing fields (02 › Catalog), so
+that a list page is one indexed table plus `select_related` joins. Invalid values are
+ignored rather than answered with an error: a buyer who edits the URL gets the
+unfiltered list, and the API reports nothing surprising.
+"""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import BillingMode, Category, DeliveryType, Product
+from .search import apply_search
+
+
+class Sort:
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NAME = "name"
+
+    CHOICES = [
+        (NEWEST, _("Newest")),
+        (PRICE_ASC, _("Price: low to high")),
+        (PRICE_DESC, _("Price: high to low")),
+        (NAME, _("Name")),
+    ]
+    # `-id` last everywhere so that pages are stable when the first key ties.
+    ORDERING = {
+        NEWEST: ["-listed_at", "-id"],
+        PRICE_ASC: ["min_price", "-id"],
+        PRICE_DESC: ["-min_price", "-id"],
+        NAME: ["name", "-id"],
+    }
+
+
+def category_and_descendant_ids(category: Category) -> list[int]:
+    """The category and every category below it (one query; the tree is small)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    ids, stack = [], [category.pk]
+    while stack:
+        pk = stack.pop()
+        ids.append(pk)
+        stack.extend(children.get(pk, []))
+    return ids
+
+
+class ProductFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=200)
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        method="filter_category",
+        label=_("Category"),
+    )
+    delivery_type = django_filters.MultipleChoiceFilter(
+        choices=DeliveryType.choices, label=_("Delivery type")
+    )
+    billing_mode = django_filters.MultipleChoiceFilter(
+        choices=BillingMode.choices, method="filter_billing_mode", label=_("Billing mode")
+    )
+    price_min = django_filters.NumberFilter(
+        field_name="min_price", lookup_expr="gte", label=_("Price from"), min_value=0
+    )
+    price_max = django_filters.NumberFilter(
+        field_name="min_price", lookup_expr="lte", label=_("Price up to"), min_value=0
+    )
+    seller = django_filters.NumberFilter(field_name="seller_id", label=_("Seller"))
+    region = django_filters.CharFilter(field_name="regions__code", label=_("Sales region"))
+    tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"), max_length=50)
+    sort = django_filters.ChoiceFilter(
+        choices=Sort.CHOICES, method="filter_sort", label=_("Sort"), empty_label=None
+    )
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return apply_search(queryset, value)
+
+    def filter_category(self, queryset: QuerySet, name: str, value: Category) -> QuerySet:
+        return queryset.filter(category_id__in=category_and_descendant_ids(value))
+
+    def filter_billing_mode(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        # billing_modes is ",period,trial,": the commas make the match exact.
+        condition = Q()
+        for mode in value:
+            condition |= Q(billing_modes__contains=f",{mode},")
+        return queryset.filter(condition)
+
+    def filter_tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        tag = value.strip()
+        if not tag:
+            return queryset
+        # Tags are stored "a, b, c" on the listed version; match one whole tag.
+        pattern = rf"(^|,)\s*{re.escape(tag)}\s*(,|$)"
+        return queryset.filter(listed_version__tags__iregex=pattern)
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*Sort.ORDERING.get(value, Sort.ORDERING[Sort.NEWEST]))

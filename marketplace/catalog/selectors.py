@@ -1,0 +1,218 @@
+"""Public reads of the catalog: only LISTED products, only what buyers may see.
+
+Every list here costs a constant number of queries whatever its length: the product
+row carries its listing fields (name, category, lowest price, billing modes), and the
+few related rows a card shows come through `select_related`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.utils.datastructures import MultiValueDict
+
+from sellers.models import Seller, StoreImage
+
+from .filters import ProductFilter
+from .models import BillingMode, Category, Price, Product, Spec, SpecAttribute
+
+# Counting every match of a broad term ("云" at 100k products) would cost more than
+# the page itself; past this many we say "more than 1,000" and stop paging there
+# (42 pages: nobody pages further, they narrow the search).
+COUNT_CAP = 1_000
+PAGE_SIZE = 24
+MAX_PAGE_SIZE = 100
+
+# Large text of the listed version that a product card never shows.
+_CARD_DEFERRED = [
+    "listed_version__description",
+    "listed_version__agreement_text",
+    "listed_version__support_terms_text",
+    "listed_version__usage_guide",
+    "listed_version__after_sales_scope",
+    "listed_version__rejection_reason",
+    "search_text",
+    "delist_reason",
+]
+
+# Sellers whose store and products buyers may see (an exiting seller still serves).
+VISIBLE_SELLER_STATUSES = [Seller.Status.ACTIVE, Seller.Status.EXIT_PENDING]
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at COUNT_CAP (`is_capped` tells the template)."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        # No ORDER BY: any cap+1 matching rows will do, from whichever index is cheapest.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.cap
+
+
+class ProductPaginator(CappedPaginator):
+    """Pages of listed products, fetched in two steps: the page's ids from the filtered
+    query (catalog_product alone, so the planner's choice of index is all that matters),
+    then those rows with their card's joins. A search term's selectivity is often
+    misjudged, and a misjudged join plan is what made broad searches slow at 100k rows.
+    """
+
+    def _get_page(self, object_list, number, paginator):
+        ids = list(object_list.values_list("pk", flat=True))
+        rows = product_listed_queryset().order_by().in_bulk(ids)
+        return super()._get_page([rows[pk] for pk in ids if pk in rows], number, paginator)
+
+
+def product_listed_queryset() -> QuerySet[Product]:
+    """All products buyers can find, with what a product card shows.
+
+    A listed product always has a listed version (services.product_approve sets both),
+    and its seller is active or exiting: a seller can't exit while anything is listed
+    (services.listed_products_block_exit). So the list filters on the product row alone,
+    which lets search and sort use the product's own indexes at 100k rows.
+    """
+    return (
+        Product.objects.filter(status=Product.Status.LISTED)
+        .select_related("category", "seller", "listed_version")
+        .defer(*_CARD_DEFERRED)
+    )
+
+
+def product_filter(*, params: Mapping | None, queryset: QuerySet | None = None) -> ProductFilter:
+    """The filter set over listed products; `.qs` is the filtered, sorted list."""
+    if queryset is None:
+        queryset = product_listed_queryset()
+    return ProductFilter(_as_query_dict(params), queryset=queryset)
+
+
+def _as_query_dict(params: Mapping | None) -> MultiValueDict | None:
+    """Let callers pass a plain dict ({"delivery_type": ["saas", "image"]}) as well as
+    request.GET: multiple-choice filters read lists."""
+    if not params:
+        return None
+    if isinstance(params, MultiValueDict):
+        return params
+    return MultiValueDict(
+        {k: list(v) if isinstance(v, list | tuple) else [v] for k, v in params.items()}
+    )
+
+
+def product_list(*, params: Mapping | None = None) -> QuerySet[Product]:
+    """Listed products matching search and filters `params` (see ProductFilter)."""
+    return product_filter(params=params).qs
+
+
+@dataclass
+class ProductPage:
+    filterset: ProductFilter
+    page: object  # django.core.paginator.Page
+    paginator: CappedPaginator
+
+
+def product_page(
+    *, params: Mapping, page_number: str | int | None = 1, per_page: int = PAGE_SIZE
+) -> ProductPage:
+    """One page of the filtered list. Three queries: the capped count, the page's ids
+    and the page's rows."""
+    filterset = product_filter(params=params)
+    paginator = ProductPaginator(filterset.qs, min(per_page, MAX_PAGE_SIZE))
+    page = paginator.get_page(page_number)
+    return ProductPage(filterset=filterset, page=page, paginator=paginator)
+
+
+def product_get_listed(*, product_id: int) -> Product | None:
+    """A listed product with everything its page shows, or None if buyers may not see it.
+
+    Draft, pending, rejected and delisted products are not visible (02 › Lifecycle);
+    a delisted product is told apart by `product_get_delisted` for a kinder 404.
+    """
+    specs = Spec.objects.order_by("position", "id").prefetch_related(
+        Prefetch("prices", queryset=Price.objects.order_by("amount", "id")),
+        Prefetch(
+            "attributes",
+            queryset=SpecAttribute.objects.select_related("attribute").order_by("id"),
+        ),
+    )
+    return (
+        Product.objects.filter(
+            pk=product_id,
+            status=Product.Status.LISTED,
+            listed_version__isnull=False,
+            seller__status__in=VISIBLE_SELLER_STATUSES,
+        )
+        .select_related(
+            "seller",
+            "seller__store_page",
+            "category",
+            "category__parent",
+            "listed_version",
+            "listed_version__service_group",
+        )
+        .prefetch_related(Prefetch("listed_version__specs", queryset=specs), "regions")
+        .first()
+    )
+
+
+def product_is_delisted(*, product_id: int) -> bool:
+    return Product.objects.filter(pk=product_id, status=Product.Status.DELISTED).exists()
+
+
+@dataclass
+class BillingGroup:
+    mode: str
+    label: str
+    specs: list[Spec]
+
+
+def spec_groups(product: Product) -> list[BillingGroup]:
+    """The listed version's specs grouped by billing mode, in BillingMode order."""
+    by_mode: dict[str, list[Spec]] = {}
+    for spec in product.listed_version.specs.all():
+        by_mode.setdefault(spec.billing_mode, []).append(spec)
+    return [
+        BillingGroup(mode=mode, label=label, specs=by_mode[mode])
+        for mode, label in BillingMode.choices
+        if mode in by_mode
+    ]
+
+
+def category_tree() -> list[Category]:
+    """Top-level categories with their children (two queries)."""
+    return list(
+        Category.objects.filter(parent__isnull=True).prefetch_related(
+            Prefetch("children", queryset=Category.objects.order_by("position", "slug"))
+        )
+    )
+
+
+def category_get(*, slug: str) -> Category | None:
+    return (
+        Category.objects.select_related("parent")
+        .prefetch_related("children")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def seller_store_get(*, seller_id: int) -> Seller | None:
+    """A seller whose store page buyers may open, with the store page and its images."""
+    seller = (
+        Seller.objects.filter(pk=seller_id, status__in=VISIBLE_SELLER_STATUSES)
+        .select_related("store_page", "business_info")
+        .first()
+    )
+    if seller is None:
+        return None
+    store = getattr(seller, "store_page", None)
+    if store is not None:
+        # Fill the relation's cache so that templates iterate without a query of their own.
+        store.store_images = list(StoreImage.objects.filter(store_page=store))
+    return seller

@@ -1,0 +1,111 @@
+"""Public catalog pages: home, search, categories, product page, seller store.
+
+Buyers see LISTED products only (02 › Lifecycle); anything else is a 404. When filters
+change, htmx asks for the results fragment alone (`_results.html`).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from sellers.models import Seller
+
+from . import selectors
+from .filters import Sort
+from .models import BillingMode, DeliveryType, Region
+from .templatetags.catalog_tags import choice_labels
+
+HOME_NEWEST = 8
+
+
+def home(request):
+    """Search bar on top, categories, and the newest products."""
+    context = {
+        "categories": selectors.category_tree(),
+        "newest": list(selectors.product_list()[:HOME_NEWEST]),
+    }
+    return render(request, "home.html", context)
+
+
+def _list_page(request, *, template: str, context: dict, params):
+    result = selectors.product_page(params=params, page_number=request.GET.get("page"))
+    context.update(
+        {
+            "filterset": result.filterset,
+            "page_obj": result.page,
+            "paginator": result.paginator,
+            "delivery_types": choice_labels(DeliveryType, get_language()),
+            "billing_modes": choice_labels(BillingMode, get_language()),
+            "sort_choices": [(value, str(label)) for value, label in Sort.CHOICES],
+            "regions": list(Region.objects.all()),
+            "params": params,
+            "selected_delivery_types": params.getlist("delivery_type"),
+            "selected_billing_modes": params.getlist("billing_mode"),
+        }
+    )
+    if request.htmx:
+        return render(request, "catalog/_results.html", context)
+    context["categories"] = selectors.category_tree()
+    return render(request, template, context)
+
+
+def search(request):
+    """Search results over all listed products, with the same filters as categories."""
+    return _list_page(
+        request,
+        template="catalog/search.html",
+        context={"query": request.GET.get("q", "").strip()},
+        params=request.GET,
+    )
+
+
+def category(request, slug: str):
+    """A category page: its products and its sub-categories' products."""
+    found = selectors.category_get(slug=slug)
+    if found is None:
+        raise Http404
+    params = request.GET.copy()
+    params["category"] = found.slug
+    return _list_page(
+        request,
+        template="catalog/category.html",
+        context={"category": found, "query": request.GET.get("q", "").strip()},
+        params=params,
+    )
+
+
+def product_detail(request, pk: int):
+    """Product page: specs and prices per billing mode, seller, service support."""
+    product = selectors.product_get_listed(product_id=pk)
+    if product is None:
+        if selectors.product_is_delisted(product_id=pk):
+            # Still a 404 for robots and links; the buyer learns why.
+            return render(request, "catalog/product_unavailable.html", status=404)
+        raise Http404
+    version = product.listed_version
+    context = {
+        "product": product,
+        "version": version,
+        "spec_groups": selectors.spec_groups(product),
+        "tags": [t.strip() for t in version.tags.split(",") if t.strip()],
+        "store_page": getattr(product.seller, "store_page", None),
+    }
+    return render(request, "catalog/product_detail.html", context)
+
+
+def store(request, seller_id: int):
+    """A seller's public store page with the seller's listed products."""
+    seller: Seller | None = selectors.seller_store_get(seller_id=seller_id)
+    if seller is None:
+        raise Http404
+    params = {"seller": str(seller.pk), "sort": request.GET.get("sort", Sort.NEWEST)}
+    result = selectors.product_page(params=params, page_number=request.GET.get("page"))
+    context = {
+        "seller": seller,
+        "store_page": getattr(seller, "store_page", None),
+        "page_obj": result.page,
+        "paginator": result.paginator,
+    }
+    return render(request, "catalog/store.html", context)
