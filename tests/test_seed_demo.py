@@ -24,3 +24,17 @@ def test_seed_demo_creates_everyone_and_is_idempotent(capsys):
     assert active.service_groups.count() == 1
     client_user = User.objects.get(username="buyer-alice")
     assert client_user.check_password("demo-pass-2026")
+
+
+@pytest.mark.django_db
+def test_seed_demo_publishes_a_catalog_of_every_delivery_type():
+    from marketplace.catalog.models import DeliveryType, Product
+
+    call_command("seed_demo")
+    first_run = Product.objects.count()
+    call_command("seed_demo")
+    assert Product.objects.count() == first_run  # idempotent: nothing published twice
+    listed = Product.objects.filter(status=Product.Status.LISTED)
+    assert set(listed.values_list("delivery_type", flat=True)) == set(DeliveryType.values)
+    assert listed.count() == first_run
+    assert Product.objects.filter(name__regex=r"[\u4e00-\u9fff]").exists()

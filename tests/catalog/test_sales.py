@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from marketplace.catalog import sales, services
 from marketplace.catalog.models import SpecSales
@@ -156,7 +156,7 @@ def test_concurrent_takers_never_oversell():
         except sales.SoldOut:
             results.append("sold out")
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=take) for _ in range(12)]
     for thread in threads:

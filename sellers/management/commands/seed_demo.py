@@ -32,6 +32,7 @@ class DemoSeller:
     color: tuple[int, int, int]
     serial: int
     active: bool = True
+    joint: bool = False
 
 
 SELLERS = [
@@ -42,6 +43,7 @@ SELLERS = [
         "SaaS office suites, CRM and collaboration tools",
         (199, 0, 11),
         1,
+        joint=True,
     ),
     DemoSeller(
         "seller-datamill",
@@ -155,6 +157,24 @@ class Command(BaseCommand):
                 email=f"support@{demo.username}.example.com",
                 hours="周一至周五 9:00–18:00 / Mon–Fri 9:00–18:00",
             )
+        if demo.joint:
+            self._joint_certification(seller, operator)
+
+    def _joint_certification(self, seller: Seller, operator: User) -> None:
+        """CloudNova sells a joint-operation product, so it needs an approved certification."""
+        if seller.joint_certifications.filter(status="approved").exists():
+            return
+        certification = seller.joint_certifications.filter(status="pending").first()
+        if certification is None:
+            certification = services.joint_certification_submit(
+                seller=seller,
+                actor=seller.user,
+                company_name=seller.company_name,
+                credit_code=seller.credit_code,
+                authorization_letter=_png("authorization.png", "AUTHORIZED", (80, 80, 80)),
+                products_description="CloudNova Office 联营版 / joint-operation edition",
+            )
+        services.joint_certification_approve(certification=certification, actor=operator)
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log-ins:"))

@@ -326,15 +326,16 @@ class Command(BaseCommand):
         if joint and not self._joint_certified(seller):
             self.stderr.write(f"seed_catalog: {seller} has no joint certification, skipping {key}")
             return 0
-        group, _ = ServiceGroup.objects.get_or_create(
-            seller=seller,
-            name="售后服务组 Support",
-            defaults={
-                "phone": "400-800-8000",
-                "email": seller.contact_email,
-                "hours": "周一至周五 9:00–18:00 / Mon–Fri 9:00–18:00",
-            },
-        )
+        # The seller's own first group (seed_demo makes one), else a support group.
+        group = seller.service_groups.order_by("id").first()
+        if group is None:
+            group = ServiceGroup.objects.create(
+                seller=seller,
+                name="售后服务组 Support",
+                phone="400-800-8000",
+                email=seller.contact_email,
+                hours="周一至周五 9:00–18:00 / Mon–Fri 9:00–18:00",
+            )
         fields = {
             "name": name,
             "category": categories[category],
