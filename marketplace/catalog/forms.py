@@ -133,6 +133,11 @@ class PriceForm(forms.Form):
     unit = forms.CharField(label=_("Unit"), max_length=30, required=False)
     max_periods = forms.IntegerField(label=_("Max periods per order"), initial=1, min_value=1)
 
+    def has_changed(self) -> bool:
+        # An added row left without a price is an empty row: the formset skips it
+        # instead of asking the seller to fill in or remove it.
+        return bool(self.data.get(self.add_prefix("amount"), "").strip())
+
 
 class AttributeForm(forms.Form):
     attribute = forms.ModelChoiceField(label=_("Attribute"), queryset=AttributeName.objects.none())
