@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TransitionLog(models.Model):
@@ -18,8 +19,8 @@ class TransitionLog(models.Model):
     object_id = models.CharField(max_length=64)
     subject = GenericForeignKey("content_type", "object_id")
     action = models.CharField(_("action"), max_length=64)
-    from_state = models.CharField(_("from"), max_length=32, blank=True)
-    to_state = models.CharField(_("to"), max_length=32, blank=True)
+    from_state = models.CharField(pgettext_lazy("state change", "from"), max_length=32, blank=True)
+    to_state = models.CharField(pgettext_lazy("state change", "to"), max_length=32, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
