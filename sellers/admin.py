@@ -9,93 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.template.response import TemplateResponse
-from django.utils.html import format_html, format_html_join
+from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from marketplace.core.audit import history_for
-from marketplace.core.exceptions import DomainError
+from marketplace.core.admin_actions import ask_reason, history_table, run_each
 
 from . import services
-from .forms import RejectionReasonForm
 from .models import BusinessInfo, JointCertification, Seller, ServiceGroup, StoreImage, StorePage
 
 
-def _run_each(modeladmin, request, queryset, call: Callable, done_message: Callable[[int], str]):
-    """Call `call(obj)` for every selected row; report refusals one by one."""
-    done = 0
-    for obj in queryset:
-        try:
-            call(obj)
-        except DomainError as exc:
-            modeladmin.message_user(
-                request,
-                _("%(object)s: %(reason)s") % {"object": obj, "reason": exc.message},
-                level=messages.ERROR,
-            )
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message(done), level=messages.SUCCESS)
-
-
-def _ask_reason_then(modeladmin, request, queryset, *, action: str, title: str, reject: Callable):
-    """Intermediate page asking for the rejection reason, then `reject(obj, reason)` each."""
-    form = RejectionReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        reason = form.cleaned_data["reason"]
-        _run_each(
-            modeladmin,
-            request,
-            queryset,
-            lambda obj: reject(obj, reason),
-            lambda n: ngettext("%(count)d rejected.", "%(count)d rejected.", n) % {"count": n},
-        )
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "opts": modeladmin.model._meta,
-        "queryset": queryset,
-        "form": form,
-        "action": action,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "sellers/admin/reject_reason.html", context)
-
-
-def _history_table(obj) -> str:
-    rows = history_for(obj)
-    if not rows:
-        return "—"
-    body = format_html_join(
-        "",
-        "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                row.created_at.strftime("%Y-%m-%d %H:%M"),
-                row.action,
-                row.from_state or "—",
-                row.to_state or "—",
-                row.actor or "—",
-                row.reason,
-            )
-            for row in rows
-        ),
+def _reject_each(modeladmin, request, queryset, *, action: str, title: str, reject: Callable):
+    """Ask for the reason (the seller sees it), then `reject(obj, reason)` each row."""
+    reason = ask_reason(modeladmin, request, queryset, action=action, title=title)
+    if not isinstance(reason, str):
+        return reason
+    run_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda obj: reject(obj, reason),
+        lambda n: ngettext("%(count)d rejected.", "%(count)d rejected.", n) % {"count": n},
     )
-    return format_html(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
-        "</thead><tbody>{}</tbody></table>",
-        _("Time"),
-        _("Action"),
-        _("Status"),
-        _("Actor"),
-        _("Reason"),
-        body,
-    )
+    return None
 
 
 class ReadOnlyInline(admin.StackedInline):
@@ -196,11 +133,11 @@ class SellerAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("history"))
     def history(self, obj):
-        return _history_table(obj)
+        return history_table(obj)
 
     @admin.action(description=gettext_lazy("Approve the selected applications"))
     def approve_applications(self, request, queryset):
-        _run_each(
+        run_each(
             self,
             request,
             queryset,
@@ -213,7 +150,7 @@ class SellerAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Reject the selected applications…"))
     def reject_applications(self, request, queryset):
-        return _ask_reason_then(
+        return _reject_each(
             self,
             request,
             queryset,
@@ -226,7 +163,7 @@ class SellerAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Approve the selected exit requests"))
     def approve_exits(self, request, queryset):
-        _run_each(
+        run_each(
             self,
             request,
             queryset,
@@ -272,11 +209,11 @@ class JointCertificationAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("history"))
     def history(self, obj):
-        return _history_table(obj)
+        return history_table(obj)
 
     @admin.action(description=gettext_lazy("Approve the selected certifications"))
     def approve_certifications(self, request, queryset):
-        _run_each(
+        run_each(
             self,
             request,
             queryset,
@@ -293,7 +230,7 @@ class JointCertificationAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Reject the selected certifications…"))
     def reject_certifications(self, request, queryset):
-        return _ask_reason_then(
+        return _reject_each(
             self,
             request,
             queryset,

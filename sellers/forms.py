@@ -238,11 +238,3 @@ class ExitRequestForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-
-class RejectionReasonForm(forms.Form):
-    """The operator's reason, asked by the admin's reject actions."""
-
-    reason = forms.CharField(
-        label=_("Reason (the seller sees it)"), widget=forms.Textarea(attrs={"rows": 4})
-    )

@@ -9,59 +9,16 @@ from __future__ import annotations
 
 import difflib
 
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketplace.core.audit import history_for
-from marketplace.core.exceptions import DomainError
+from marketplace.core.admin_actions import ask_reason, history_table, run_each
 
 from . import services
 from .models import Category, Product, ProductVersion, Region
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
-
-
-def _report(modeladmin, request, done: int, errors: list[str], success: str) -> None:
-    if done:
-        modeladmin.message_user(request, success % {"count": done}, messages.SUCCESS)
-    for error in errors:
-        modeladmin.message_user(request, error, messages.ERROR)
-
-
-def _call(service, label: str, errors: list[str], **kwargs) -> bool:
-    try:
-        service(**kwargs)
-        return True
-    except (DomainError, ValidationError) as exc:
-        text = exc.message if isinstance(exc, DomainError) else "; ".join(exc.messages)
-        errors.append(f"{label}: {text}")
-        return False
-
-
-def _reason_page(modeladmin, request, queryset, *, action: str, title: str):
-    """The intermediate page of an action that needs a reason; None once it's valid."""
-    form = ReasonForm(request.POST if "confirm" in request.POST else None)
-    if form.is_valid():
-        return form.cleaned_data["reason"]
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "objects": queryset,
-        "form": form,
-        "action": action,
-        "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "catalog_admin/reason.html", context)
-
 
 # --- side-by-side diff ---------------------------------------------------------------------
 
@@ -218,33 +175,28 @@ class ProductVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Approve and list"))
     def approve(self, request, queryset):
-        errors: list[str] = []
-        done = sum(
-            _call(services.product_approve, str(v), errors, version=v, actor=request.user)
-            for v in queryset.select_related("product")
+        run_each(
+            self,
+            request,
+            queryset.select_related("product"),
+            lambda v: services.product_approve(version=v, actor=request.user),
+            lambda n: _("%(count)d version(s) approved and listed.") % {"count": n},
         )
-        _report(self, request, done, errors, _("%(count)d version(s) approved and listed."))
 
     @admin.action(description=gettext_lazy("Reject with a reason…"))
     def reject(self, request, queryset):
-        reason = _reason_page(
+        reason = ask_reason(
             self, request, queryset, action="reject", title=_("Reject product versions")
         )
         if not isinstance(reason, str):
             return reason
-        errors: list[str] = []
-        done = sum(
-            _call(
-                services.product_reject,
-                str(v),
-                errors,
-                version=v,
-                actor=request.user,
-                reason=reason,
-            )
-            for v in queryset.select_related("product")
+        run_each(
+            self,
+            request,
+            queryset.select_related("product"),
+            lambda v: services.product_reject(version=v, actor=request.user, reason=reason),
+            lambda n: _("%(count)d version(s) rejected.") % {"count": n},
         )
-        _report(self, request, done, errors, _("%(count)d version(s) rejected."))
         return None
 
 
@@ -296,47 +248,22 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("history"))
     def history(self, obj):
-        rows = [
-            (
-                str(row.created_at),
-                row.action,
-                row.from_state or "—",
-                row.to_state or "—",
-                str(row.actor or "—"),
-                row.reason,
-            )
-            for row in history_for(obj)
-        ]
-        if not rows:
-            return "—"
-        return format_html(
-            "<table>{}</table>",
-            format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-                rows,
-            ),
-        )
+        return history_table(obj)
 
     @admin.action(description=gettext_lazy("Delist with a reason…"))
     def delist(self, request, queryset):
-        reason = _reason_page(self, request, queryset, action="delist", title=_("Delist products"))
+        reason = ask_reason(self, request, queryset, action="delist", title=_("Delist products"))
         if not isinstance(reason, str):
             return reason
-        errors: list[str] = []
-        done = sum(
-            _call(
-                services.product_delist,
-                str(p),
-                errors,
-                product=p,
-                actor=request.user,
-                reason=reason,
-                by_operator=True,
-            )
-            for p in queryset
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda p: services.product_delist(
+                product=p, actor=request.user, reason=reason, by_operator=True
+            ),
+            lambda n: _("%(count)d product(s) delisted.") % {"count": n},
         )
-        _report(self, request, done, errors, _("%(count)d product(s) delisted."))
         return None
 
 

@@ -51,12 +51,12 @@ def test_reject_action_asks_for_the_reason_first(admin_client):
     seller = SellerFactory()
     response = run_action(admin_client, SELLERS, "reject_applications", [seller])
     assert response.status_code == 200
-    assert "sellers/admin/reject_reason.html" in [t.name for t in response.templates]
+    assert "admin/action_reason.html" in [t.name for t in response.templates]
     seller.refresh_from_db()
     assert seller.status == Seller.Status.PENDING
 
     # Submitting without a reason shows the page again.
-    response = run_action(admin_client, SELLERS, "reject_applications", [seller], apply="1")
+    response = run_action(admin_client, SELLERS, "reject_applications", [seller], confirm="1")
     assert response.context["form"].errors["reason"]
 
     response = run_action(
@@ -64,7 +64,7 @@ def test_reject_action_asks_for_the_reason_first(admin_client):
         SELLERS,
         "reject_applications",
         [seller],
-        apply="1",
+        confirm="1",
         reason="The licence is unreadable.",
     )
     seller.refresh_from_db()
@@ -115,7 +115,7 @@ def test_seller_status_cannot_be_edited(admin_client):
 def test_joint_certification_actions(admin_client):
     first, second = JointCertificationFactory(), JointCertificationFactory()
     run_action(admin_client, CERTS, "approve_certifications", [first])
-    run_action(admin_client, CERTS, "reject_certifications", [second], apply="1", reason="Unsigned")
+    run_action(admin_client, CERTS, "reject_certifications", [second], confirm="1", reason="Unsigned")
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == JointCertification.Status.APPROVED
