@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from PIL import Image
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -107,9 +108,30 @@ def browser_page(live_server):
         context = browser.new_context(locale="en-US")
         context.set_default_timeout(15_000)
         yield context.new_page()
+        # While Playwright runs, the test's ORM calls get connections of their own
+        # (asgiref keys them by context): close them here, in that same context, or
+        # PostgreSQL keeps them open and the test database can't be dropped.
+        connections.close_all()
         context.close()
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    _wait_for_live_server_requests()
+
+
+def _wait_for_live_server_requests(timeout: float = 5.0) -> None:
+    """Let the live server's request threads finish once the browser has gone.
+
+    Each keeps its database connection until its (keep-alive) socket closes; on
+    PostgreSQL a connection still open at the end would stop the test database from
+    being dropped.
+    """
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def browser_log_in(page, base_url: str, username: str, password: str) -> None:

@@ -16,9 +16,11 @@ class CatalogConfig(AppConfig):
         from marketplace.core.navigation import NavEntry, register
         from sellers import exit_checks
 
+        from .cache import connect_signals
         from .services import listed_products_block_exit
 
         exit_checks.register(listed_products_block_exit)
+        connect_signals()
 
         group = _("Product management")
         for order, label, url_name in (

@@ -444,3 +444,18 @@ class AllowlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.user}"
+
+
+class CatalogGeneration(models.Model):
+    """One row whose `value` changes whenever what catalog lists show may change.
+
+    Cached list pages are keyed by it (catalog/cache.py). It lives in the database, not
+    in the cache, so that the bump commits with the change it announces and every
+    process (web workers, Celery) sees it, whatever the cache backend.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)

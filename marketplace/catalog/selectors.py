@@ -65,10 +65,21 @@ class ProductPaginator(CappedPaginator):
     misjudged, and a misjudged join plan is what made broad searches slow at 100k rows.
     """
 
+    def rows(self) -> QuerySet[Product]:
+        """Where the page's rows come from (the API's serializer reads more than a card)."""
+        return product_listed_queryset().order_by()
+
     def _get_page(self, object_list, number, paginator):
         ids = list(object_list.values_list("pk", flat=True))
-        rows = product_listed_queryset().order_by().in_bulk(ids)
+        rows = self.rows().in_bulk(ids)
         return super()._get_page([rows[pk] for pk in ids if pk in rows], number, paginator)
+
+
+class ProductCardPaginator(ProductPaginator):
+    """Pages of product cards (HTML list pages): the rows carry only what a card shows."""
+
+    def rows(self) -> QuerySet[Product]:
+        return product_card_queryset()
 
 
 def product_listed_queryset() -> QuerySet[Product]:
@@ -83,6 +94,31 @@ def product_listed_queryset() -> QuerySet[Product]:
         Product.objects.filter(status=Product.Status.LISTED)
         .select_related("category", "seller", "listed_version")
         .defer(*_CARD_DEFERRED)
+    )
+
+
+# What a product card (_product_card.html) reads, and its category (small, and callers
+# of product_page expect it): a page builds 24 of these, and every loaded column and
+# joined row is Python work per card.
+_CARD_FIELDS = [
+    "id",
+    "name",
+    "summary",
+    "delivery_type",
+    "billing_modes",
+    "min_price",
+    "category",
+    "seller__store_name",
+    "listed_version__logo",
+]
+
+
+def product_card_queryset() -> QuerySet[Product]:
+    """Listed products with only the fields a product card shows (list pages)."""
+    return (
+        Product.objects.filter(status=Product.Status.LISTED)
+        .select_related("category", "seller", "listed_version")
+        .only(*_CARD_FIELDS)
     )
 
 
@@ -123,7 +159,7 @@ def product_page(
     """One page of the filtered list. Three queries: the capped count, the page's ids
     and the page's rows."""
     filterset = product_filter(params=params)
-    paginator = ProductPaginator(filterset.qs, min(per_page, MAX_PAGE_SIZE))
+    paginator = ProductCardPaginator(filterset.qs, min(per_page, MAX_PAGE_SIZE))
     page = paginator.get_page(page_number)
     return ProductPage(filterset=filterset, page=page, paginator=paginator)
 

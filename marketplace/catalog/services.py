@@ -35,6 +35,7 @@ from marketplace.core.files import check_document, check_image
 from sellers.models import JointCertification, Seller, ServiceGroup
 
 from .agreements import check_agreement, check_support_terms
+from .cache import bump_generation
 from .models import (
     JOINT_TYPES,
     AllowlistEntry,
@@ -620,6 +621,7 @@ def product_refresh_listing(product: Product) -> Product:
     product.save(
         update_fields=["name", "summary", "category", "min_price", "billing_modes", "search_text"]
     )
+    bump_generation()  # cached lists (catalog/cache.py)
     return product
 
 
@@ -791,6 +793,7 @@ def product_delist(
     product.delisted_at = now
     product.delist_reason = reason
     product.save(update_fields=["status", "delisted_at", "delist_reason"])
+    bump_generation()  # cached lists (catalog/cache.py)
     log_transition(
         product,
         action="delist_by_operator" if by_operator else "delist",

@@ -6,12 +6,15 @@ change, htmx asks for the results fragment alone (`_results.html`).
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from sellers.models import Seller
 
+from . import cache as list_cache
 from . import selectors
 from .filters import Sort
 from .models import BillingMode, DeliveryType, Region
@@ -30,25 +33,45 @@ def home(request):
 
 
 def _list_page(request, *, template: str, context: dict, params):
-    result = selectors.product_page(params=params, page_number=request.GET.get("page"))
-    context.update(
-        {
+    """A search or category page. Its list part (filters, count, cards, pages; the
+    results alone for htmx) is the same for every visitor, so it is rendered once per
+    catalog generation, language and query string and then served from the cache
+    (catalog/cache.py); the page around it is rendered for the visitor."""
+    fragment = "catalog/_results.html" if request.htmx else "catalog/_listing.html"
+    generation = list_cache.generation()
+
+    def render_list() -> str:
+        result = selectors.product_page(params=params, page_number=request.GET.get("page"))
+        list_context = {
+            **context,
             "filterset": result.filterset,
             "page_obj": result.page,
             "paginator": result.paginator,
-            "delivery_types": choice_labels(DeliveryType, get_language()),
-            "billing_modes": choice_labels(BillingMode, get_language()),
-            "sort_choices": [(value, str(label)) for value, label in Sort.CHOICES],
-            "regions": list(Region.objects.all()),
             "params": params,
-            "selected_delivery_types": params.getlist("delivery_type"),
-            "selected_billing_modes": params.getlist("billing_mode"),
         }
-    )
+        if not request.htmx:  # the filter sidebar
+            list_context.update(
+                {
+                    "categories": list_cache.get_or_build(
+                        "categories", generation, selectors.category_tree
+                    ),
+                    "regions": list_cache.get_or_build(
+                        "regions", generation, lambda: list(Region.objects.all())
+                    ),
+                    "delivery_types": choice_labels(DeliveryType, get_language()),
+                    "billing_modes": choice_labels(BillingMode, get_language()),
+                    "sort_choices": [(value, str(label)) for value, label in Sort.CHOICES],
+                    "selected_delivery_types": params.getlist("delivery_type"),
+                    "selected_billing_modes": params.getlist("billing_mode"),
+                }
+            )
+        return render_to_string(fragment, list_context, request)
+
+    key = list_cache.list_key(request, fragment, generation)
+    html = mark_safe(list_cache.get_or_build(key, generation, render_list))
     if request.htmx:
-        return render(request, "catalog/_results.html", context)
-    context["categories"] = selectors.category_tree()
-    return render(request, template, context)
+        return HttpResponse(html)
+    return render(request, template, {**context, "listing": html})
 
 
 def search(request):

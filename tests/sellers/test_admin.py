@@ -115,7 +115,9 @@ def test_seller_status_cannot_be_edited(admin_client):
 def test_joint_certification_actions(admin_client):
     first, second = JointCertificationFactory(), JointCertificationFactory()
     run_action(admin_client, CERTS, "approve_certifications", [first])
-    run_action(admin_client, CERTS, "reject_certifications", [second], confirm="1", reason="Unsigned")
+    run_action(
+        admin_client, CERTS, "reject_certifications", [second], confirm="1", reason="Unsigned"
+    )
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == JointCertification.Status.APPROVED

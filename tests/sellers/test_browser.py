@@ -1,30 +1,16 @@
 """The dependent province → city → district selects, driven by htmx in a real browser."""
 
-import os
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import CHROMIUM
 from tests.factories.sellers import ApprovedSellerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser.new_page()
-        browser.close()
-
-
-def test_region_selects_follow_each_other(live_server, page):
+def test_region_selects_follow_each_other(live_server, browser_page):
+    page = browser_page
     seller = ApprovedSellerFactory()
     client = Client()
     client.force_login(seller.user)

@@ -1,0 +1,138 @@
+"""Cached list pages (catalog/cache.py): a change to what a list shows is seen at once."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from marketplace.catalog import cache as list_cache
+from marketplace.catalog import services
+from marketplace.catalog.models import Category, Region
+from tests.factories.catalog_publishing import (
+    RegionFactory,
+    listed_product,
+    operator,
+    pending_product,
+)
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("catalog:search")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def search(client, q: str, **params) -> str:
+    return client.get(SEARCH, {"q": q, **params}).content.decode()
+
+
+def test_a_repeated_search_is_served_from_the_cache(client, django_assert_num_queries):
+    listed_product(name="Cloud Office")
+    assert "Cloud Office" in search(client, "cloud")
+    with django_assert_num_queries(1):  # the catalog generation, nothing else
+        assert "Cloud Office" in search(client, "cloud")
+    # htmx asks for the results alone: a fragment of its own, also cached
+    fragment = client.get(SEARCH, {"q": "cloud"}, headers={"HX-Request": "true"})
+    assert "Cloud Office" in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()
+    with django_assert_num_queries(1):
+        client.get(SEARCH, {"q": "cloud"}, headers={"HX-Request": "true"})
+
+
+def test_query_parameters_are_part_of_the_key(client):
+    listed_product(name="Cloud Office")
+    listed_product(name="Cloud Drive")
+    everything = search(client, "cloud")
+    assert "Cloud Office" in everything and "Cloud Drive" in everything
+    only_drive = search(client, "drive")
+    assert "Cloud Drive" in only_drive and "Cloud Office" not in only_drive
+    # the same parameters in another order share the cached list
+    a = client.get(SEARCH, {"q": "cloud", "sort": "name"}).wsgi_request
+    b = client.get(f"{SEARCH}?sort=name&q=cloud").wsgi_request
+    c = client.get(f"{SEARCH}?sort=name&q=cloud&page=2").wsgi_request
+    keys = [list_cache.list_key(r, "catalog/_listing.html", 7) for r in (a, b, c)]
+    assert keys[0] == keys[1] != keys[2]
+
+
+def test_approving_a_new_version_updates_cached_lists(client):
+    product = listed_product(name="Cloud Office")
+    assert "Cloud Office" in search(client, "cloud")
+    draft = services.product_edit_listed(product=product, actor=None)
+    services.product_version_update(product=product, fields={"name": "Cloud Suite"})
+    services.product_submit(product=product, actor=None)
+    # under review: the listed version is still what buyers see (cached or not)
+    assert "Cloud Office" in search(client, "cloud")
+    services.product_approve(version=draft, actor=operator())
+    html = search(client, "cloud")
+    assert "Cloud Suite" in html and "Cloud Office" not in html
+
+
+def test_a_newly_approved_product_appears_in_cached_lists(client):
+    listed_product(name="Cloud Office")
+    assert "Cloud Office" in search(client, "cloud")
+    product = pending_product()
+    services.product_approve(version=product.versions.get(), actor=operator())
+    product.refresh_from_db()
+    assert product.name in search(client, product.name.split()[0].lower())
+    assert 'data-testid="product-card"' in search(client, "")
+
+
+def test_delisting_removes_the_product_from_cached_lists(client):
+    product = listed_product(name="Cloud Office")
+    assert "Cloud Office" in search(client, "cloud")
+    services.product_delist(product=product, actor=None)
+    html = search(client, "cloud")
+    assert "Cloud Office" not in html
+    assert 'data-testid="no-results"' in html
+
+
+def test_changing_sales_regions_updates_region_filtered_lists(client):
+    north, south = RegionFactory(code="north"), RegionFactory(code="south")
+    product = listed_product(name="Cloud Office")
+    product.regions.set([north])
+    assert "Cloud Office" in search(client, "cloud", region="north")
+    assert "Cloud Office" not in search(client, "cloud", region="south")
+    services.product_sales_update(
+        product=product,
+        allowlist_enabled=False,
+        trial_allowlist_enabled=False,
+        credit_line_allowed=False,
+        cash_coupon_allowed=False,
+        credit_specified_users_only=False,
+        regions=[south],
+    )
+    assert "Cloud Office" not in search(client, "cloud", region="north")
+    assert "Cloud Office" in search(client, "cloud", region="south")
+
+
+def test_category_and_region_edits_update_cached_lists(client):
+    product = listed_product(name="Cloud Office")
+    category = product.category
+    assert category.name_en in search(client, "cloud")  # the filter sidebar lists it
+    # a write that bypasses models and services isn't seen: the list is cached
+    Category.objects.filter(pk=category.pk).update(name_en="Unseen")
+    assert "Unseen" not in search(client, "cloud")
+    category.refresh_from_db()
+    category.name_en = "Office software"
+    category.save()  # as the admin saves it
+    assert "Office software" in search(client, "cloud")
+    url = reverse("catalog:category", args=[category.slug])
+    assert 'data-testid="product-card"' in client.get(url).content.decode()
+    region = RegionFactory(code="east", name_en="East China")
+    assert "East China" in search(client, "cloud")
+    region.name_en = "Eastern China"
+    region.save()
+    assert "Eastern China" in search(client, "cloud")
+    region.delete()
+    assert "Eastern China" not in search(client, "cloud")
+    assert not Region.objects.filter(code="east").exists()
+
+
+def test_the_generation_changes_with_every_bump():
+    before = list_cache.generation()
+    list_cache.bump_generation()
+    assert list_cache.generation() == before + 1
