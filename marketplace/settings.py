@@ -206,13 +206,14 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
     _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # else kombu writes ./control/
         "store_processed": False,
     }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=CELERY_BROKER_URL)
@@ -224,6 +225,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "marketplace.core.tasks.heartbeat", "schedule": 60.0},
+    # Notifications lost between commit and enqueue, or out of retries, go out again.
+    "resend-pending-notifications": {
+        "task": "marketplace.core.tasks.resend_pending_notifications",
+        "schedule": 300.0,
+    },
 }
 
 # --- REST framework ------------------------------------------------------------------------
@@ -290,3 +296,5 @@ LOGGING = {
 }
 
 SITE_NAME = _("Open Marketplace")
+# Where people reach the site: links in e-mails are built from it (no request there).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -5,13 +5,15 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from marketplace.accounts import views as accounts_views
 from marketplace.catalog import views as catalog_views
 from marketplace.core import views as core_views
 
 urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, wrapped to remember the choice on the account.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("marketplace.accounts.urls")),
     path("", include("marketplace.catalog.urls")),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.accounts.validators import validate_mobile, validate_uscc
 from marketplace.core.files import check_document, check_image, check_video
-from marketplace.core.forms import UploadField
+from marketplace.core.forms import ImagesField, UploadField
 
 from . import regions
 
@@ -126,35 +126,17 @@ def _choices(names: list[str]) -> list[tuple[str, str]]:
     return [("", "---------")] + [(name, name) for name in names]
 
 
-class MultipleImageInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class StoreImagesField(forms.FileField):
+class StoreImagesField(ImagesField):
     """Several introduction images, each exactly `settings.STORE_IMAGE_SIZE`."""
 
-    widget = MultipleImageInput
-
-    def clean(self, data, initial=None):
-        uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
-        if not uploads:
-            if self.required:
-                raise forms.ValidationError(self.error_messages["required"], code="required")
-            return []
-        cleaned = [super(StoreImagesField, self).clean(upload, initial) for upload in uploads]
-        errors = []
-        for upload in cleaned:
-            try:
-                check_image(
-                    upload,
-                    max_bytes=settings.MAX_IMAGE_BYTES,
-                    exact_size=settings.STORE_IMAGE_SIZE,
-                )
-            except forms.ValidationError as exc:
-                errors.extend(f"{upload.name}: {message}" for message in exc.messages)
-        if errors:
-            raise forms.ValidationError(errors)
-        return cleaned
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            check_kwargs=lambda: {
+                "max_bytes": settings.MAX_IMAGE_BYTES,
+                "exact_size": settings.STORE_IMAGE_SIZE,
+            },
+            **kwargs,
+        )
 
 
 class StorePageForm(forms.Form):

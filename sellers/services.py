@@ -5,6 +5,8 @@ Every state change locks the row (`select_for_update`), checks its source state 
 `check_state`, and writes a `TransitionLog` row with the actor and the reason. Bad input
 raises `ValidationError` (keyed by field where there is one); a business rule raises
 `DomainError`. Both leave nothing changed, because every service is atomic.
+An operator's decision also notifies the seller (`notify`, in the same transaction: the
+e-mail goes out after commit, and never for a change that rolled back).
 
 Exit and orders in progress — decision for the spec's open point:
 leaving the marketplace ends the seller's ability to sell (no listed product may remain,
@@ -34,6 +36,7 @@ from marketplace.accounts.validators import validate_mobile, validate_uscc
 from marketplace.core.audit import check_state, log_transition
 from marketplace.core.exceptions import DomainError
 from marketplace.core.files import check_document, check_image, check_video
+from marketplace.core.notifications import notify
 
 from . import exit_checks, regions
 from .models import BusinessInfo, JointCertification, Seller, ServiceGroup, StoreImage, StorePage
@@ -197,6 +200,11 @@ def seller_approve(*, seller: Seller, actor: User) -> Seller:
     seller.rejection_reason = ""
     _transition(seller, action="approve", to=Status.APPROVED, actor=actor)
     seller.save()
+    notify(
+        user=seller.user,
+        template="seller_approved",
+        context={"seller_id": seller.pk, "store_name": seller.store_name},
+    )
     return seller
 
 
@@ -212,6 +220,11 @@ def seller_reject(*, seller: Seller, actor: User, reason: str) -> Seller:
     seller.rejection_reason = reason
     _transition(seller, action="reject", to=Status.REJECTED, actor=actor, reason=reason)
     seller.save()
+    notify(
+        user=seller.user,
+        template="seller_rejected",
+        context={"seller_id": seller.pk, "store_name": seller.store_name, "reason": reason},
+    )
     return seller
 
 
@@ -476,6 +489,11 @@ def joint_certification_approve(
         to_state=certification.status,
         actor=actor,
     )
+    notify(
+        user=certification.seller.user,
+        template="joint_certification_approved",
+        context={"certification_id": certification.pk, "company_name": certification.company_name},
+    )
     return certification
 
 
@@ -500,6 +518,15 @@ def joint_certification_reject(
         to_state=certification.status,
         actor=actor,
         reason=reason,
+    )
+    notify(
+        user=certification.seller.user,
+        template="joint_certification_rejected",
+        context={
+            "certification_id": certification.pk,
+            "company_name": certification.company_name,
+            "reason": reason,
+        },
     )
     return certification
 
@@ -613,4 +640,9 @@ def seller_approve_exit(*, seller: Seller, actor: User) -> Seller:
     seller.exited_at = timezone.now()
     _transition(seller, action="approve_exit", to=Status.EXITED, actor=actor)
     seller.save()
+    notify(
+        user=seller.user,
+        template="seller_exited",
+        context={"seller_id": seller.pk, "store_name": seller.store_name},
+    )
     return seller

@@ -51,6 +51,18 @@ def _english(settings):
 
 
 @pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks enqueued by a test run in-process, never in the dev broker's folder; tests that
+    exercise the real worker path say so themselves."""
+    from marketplace.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests hash many passwords; a slow hasher only costs time here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -29,7 +29,10 @@ class AccountAdmin(UserAdmin):
     readonly_fields = ["account_id", "real_name_status", "last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["username", "account_id", "password"]}),
-        (_("Contact"), {"fields": ["email", "mobile", "first_name", "last_name"]}),
+        (
+            _("Contact"),
+            {"fields": ["email", "mobile", "first_name", "last_name", "language"]},
+        ),
         (_("Real name"), {"fields": ["real_name_status"]}),
         (
             _("Permissions"),

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,14 @@ class User(AbstractUser):
     mobile = models.CharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
     real_name_status = models.CharField(
         _("real-name status"), max_length=16, choices=RealName.choices, default=RealName.NONE
+    )
+    # The language e-mails and other messages sent to the account are written in. Set at
+    # sign-up from the page's language and whenever the person uses the language switch.
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
     )
 
     class Meta(AbstractUser.Meta):

@@ -1,4 +1,4 @@
-"""Writes on accounts: sign-up and real-name verification."""
+"""Writes on accounts: sign-up, language preference and real-name verification."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 
 from marketplace.core.audit import log_transition
@@ -17,18 +18,47 @@ from .models import EnterpriseVerification, IndividualVerification, User
 from .validators import validate_id_number, validate_uscc
 
 
+def _supported_language(code: str) -> str:
+    """`code` as one of settings.LANGUAGES ("zh-cn" → "zh-hans"); DomainError otherwise."""
+    try:
+        return get_supported_language_variant(code or "")
+    except LookupError:
+        raise DomainError(_("This language is not available.")) from None
+
+
 @transaction.atomic
-def user_sign_up(*, username: str, email: str, password: str, mobile: str = "") -> User:
-    """Create an account; the account id is generated and never changes."""
+def user_sign_up(
+    *, username: str, email: str, password: str, mobile: str = "", language: str = ""
+) -> User:
+    """Create an account; the account id is generated and never changes.
+
+    `language` is the language the person signed up in (the page's); messages to the
+    account are written in it until they pick another one with the language switch.
+    """
     username = username.strip()
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("This account name is taken."))
-    user = User(username=username, email=email.strip(), mobile=mobile.strip())
+    user = User(
+        username=username,
+        email=email.strip(),
+        mobile=mobile.strip(),
+        language=_supported_language(language) if language else settings.LANGUAGE_CODE,
+    )
     validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     log_transition(user, action="sign_up", to_state=user.real_name_status, actor=user)
+    return user
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language the account reads messages in (one of settings.LANGUAGES)."""
+    language = _supported_language(language)
+    if user.language != language:
+        user.language = language
+        User.objects.filter(pk=user.pk).update(language=language)
     return user
 
 

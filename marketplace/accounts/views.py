@@ -1,4 +1,6 @@
-"""Sign-up, log-in, log-out and password reset."""
+"""Sign-up, log-in, log-out, password reset and the language switch."""
+
+import contextlib
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,13 +9,16 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_http_methods
 
+from marketplace.core.exceptions import DomainError
 from marketplace.core.forms import call_service
 
 from .forms import SignUpForm
-from .services import user_sign_up
+from .services import user_set_language, user_sign_up
 
 
 def _safe_next(request, name: str) -> str | None:
@@ -39,6 +44,7 @@ def sign_up(request):
             email=form.cleaned_data["email"],
             mobile=form.cleaned_data["mobile"],
             password=form.cleaned_data["password1"],
+            language=get_language(),
         )
         if user:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -81,3 +87,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+def set_language(request):
+    """Django's language switch (cookie, `next` handling), which also remembers the choice
+    on the account of a logged-in person, so that e-mails to them use it too.
+
+    Django's view changes the language only on a POST, and only to a language it knows;
+    the account keeps only one of settings.LANGUAGES, anything else leaves it unchanged.
+    """
+    response = i18n.set_language(request)
+    language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER)
+    if request.method == "POST" and language and request.user.is_authenticated:
+        with contextlib.suppress(DomainError):
+            user_set_language(user=request.user, language=language)
+    return response

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from marketplace.core.admin_actions import ask_reason, history_table, run_each
 
 from . import services
-from .models import Category, Product, ProductVersion, Region
+from .models import Category, Product, ProductScreenshot, ProductVersion, Region
 
 # --- side-by-side diff ---------------------------------------------------------------------
 
@@ -44,7 +44,8 @@ DIFF_FIELDS = (
 
 
 def version_as_lines(version: ProductVersion | None) -> list[str]:
-    """A version as text lines (fields, then specs with prices and attributes) to diff."""
+    """A version as text lines (fields, screenshots, then specs with prices and
+    attributes) to diff."""
     if version is None:
         return []
     lines: list[str] = []
@@ -55,6 +56,9 @@ def version_as_lines(version: ProductVersion | None) -> list[str]:
         text_lines = text.splitlines() or [""]
         lines.append(f"[{label}] {text_lines[0]}")
         lines.extend(f"    {line}" for line in text_lines[1:])
+    # Screenshots by file name: a copied version shares its files, so only a change shows.
+    label = str(ProductScreenshot._meta.verbose_name)
+    lines.extend(f"[{label}] {shot.image.name}" for shot in version.screenshots.all())
     for spec in version.specs.prefetch_related("prices", "attributes__attribute"):
         extra = f" {spec.trial_days}d" if spec.trial_days else ""
         lines.append(

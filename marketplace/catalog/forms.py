@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.files import check_document, check_image
-from marketplace.core.forms import UploadField
+from marketplace.core.forms import ImagesField, UploadField
 from sellers.models import ServiceGroup
 
 from .agreements import support_terms_template
@@ -20,6 +21,7 @@ from .models import (
     Category,
     DeliveryType,
     Price,
+    ProductScreenshot,
     ProductVersion,
     Region,
     Spec,
@@ -31,6 +33,15 @@ class DeliveryTypeForm(forms.Form):
     delivery_type = forms.ChoiceField(
         label=_("Delivery type"), choices=DeliveryType.choices, widget=forms.RadioSelect
     )
+
+
+class ScreenshotChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: ProductScreenshot) -> str:
+        return format_html(
+            '<img src="{}" alt="" height="60" class="rounded border me-1">{}',
+            obj.image.url,
+            obj.image.name.rsplit("/", 1)[-1].split("-", 1)[-1],  # without the uuid prefix
+        )
 
 
 class ProductContentForm(forms.ModelForm):
@@ -56,6 +67,19 @@ class ProductContentForm(forms.ModelForm):
         check=check_document,
         check_kwargs=lambda: {"max_bytes": settings.MAX_DOCUMENT_BYTES},
         help_text=_("PDF, JPG or PNG."),
+    )
+    # Screenshots are rows of their own: the edit page adds and removes them through
+    # `product_screenshots_update`, not through `fields=`.
+    screenshots = ImagesField(
+        label=_("Add screenshots"),
+        required=False,
+        check_kwargs=lambda: {"max_bytes": settings.MAX_IMAGE_BYTES},
+    )
+    remove_screenshots = ScreenshotChoiceField(
+        label=_("Remove screenshots"),
+        queryset=ProductScreenshot.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -94,13 +118,47 @@ class ProductContentForm(forms.ModelForm):
         if delivery_type != DeliveryType.MANUAL_SERVICE:
             del self.fields["flow_template"]
             del self.fields["avg_delivery_days"]
+        if self.instance.pk:
+            self.current_screenshots = list(self.instance.screenshots.all())
+            self.fields["screenshots"].help_text = _(
+                "JPG/JPEG or PNG, up to %(max)d screenshots; choose several files at once."
+            ) % {"max": ProductScreenshot.MAX_PER_VERSION}
+            self.fields["remove_screenshots"].queryset = self.instance.screenshots.all()
+            if not self.current_screenshots:
+                del self.fields["remove_screenshots"]
+        else:  # a new product: screenshots come once its draft exists
+            del self.fields["screenshots"]
+            del self.fields["remove_screenshots"]
+        # Next to the logo rather than after the last field.
+        names = [n for n in self.fields if n not in ("screenshots", "remove_screenshots")]
+        at = names.index("logo") + 1
+        self.order_fields([*names[:at], "screenshots", "remove_screenshots", *names[at:]])
+
+    def clean(self):
+        data = super().clean()
+        if "screenshots" in self.fields:
+            kept = len(self.current_screenshots) - len(data.get("remove_screenshots") or [])
+            if kept + len(data.get("screenshots") or []) > ProductScreenshot.MAX_PER_VERSION:
+                self.add_error(
+                    "screenshots",
+                    _("A product has at most %(max)d screenshots; remove some first.")
+                    % {"max": ProductScreenshot.MAX_PER_VERSION},
+                )
+        return data
+
+    def screenshot_changes(self) -> dict:
+        """cleaned_data as `add=` and `remove=` for `product_screenshots_update`."""
+        return {
+            "add": self.cleaned_data.get("screenshots") or [],
+            "remove": [shot.pk for shot in self.cleaned_data.get("remove_screenshots") or []],
+        }
 
     def service_fields(self, *, changed_only: bool) -> dict:
         """cleaned_data as `fields=` for the services (a cleared file becomes empty)."""
         names = self.changed_data if changed_only else list(self.cleaned_data)
         values = {}
         for name in names:
-            if name not in self.cleaned_data:
+            if name not in self.cleaned_data or name not in VERSION_FIELDS:
                 continue
             value = self.cleaned_data[name]
             if name in FILE_FIELDS and value is False:

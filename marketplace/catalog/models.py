@@ -304,6 +304,31 @@ class ProductVersion(models.Model):
         return f"{self.name} v{self.number}"
 
 
+class ProductScreenshot(models.Model):
+    """A screenshot of a version (02 › Information to fill in: logo/screenshots).
+
+    It belongs to the version, not the product, so that it is reviewed with the rest of
+    the content and a listed product's screenshots change only through a new version.
+    Copies of a version share the image files: rows are deleted, files are kept.
+    """
+
+    MAX_PER_VERSION = 6
+
+    version = models.ForeignKey(
+        ProductVersion, on_delete=models.CASCADE, related_name="screenshots"
+    )
+    image = models.ImageField(_("image"), upload_to=catalog_upload_to, max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("screenshot")
+        verbose_name_plural = _("screenshots")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
 class Spec(models.Model):
     """A spec (规格, plan) of a version, with its billing mode and prices."""
 

@@ -192,7 +192,11 @@ def product_get_listed(*, product_id: int) -> Product | None:
             "listed_version",
             "listed_version__service_group",
         )
-        .prefetch_related(Prefetch("listed_version__specs", queryset=specs), "regions")
+        .prefetch_related(
+            Prefetch("listed_version__specs", queryset=specs),
+            "listed_version__screenshots",
+            "regions",
+        )
         .first()
     )
 

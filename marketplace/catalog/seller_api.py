@@ -130,9 +130,17 @@ class SpecOut(serializers.ModelSerializer):
         )
 
 
+class ScreenshotOut(serializers.Serializer):
+    """Read-only: screenshots are uploaded on the seller center's edit page."""
+
+    url = serializers.CharField(source="image.url", read_only=True)
+    position = serializers.IntegerField(read_only=True)
+
+
 class VersionOut(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     specs = SpecOut(many=True)
+    screenshots = ScreenshotOut(many=True, read_only=True)
 
     class Meta:
         model = ProductVersion
@@ -157,6 +165,7 @@ class VersionOut(serializers.ModelSerializer):
             "reviewed_at",
             "rejection_reason",
             "specs",
+            "screenshots",
         )
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Heartbeat, TransitionLog
+from .models import Heartbeat, Notification, TransitionLog
 
 admin.site.site_header = _("Open Marketplace operations")
 admin.site.site_title = _("Marketplace operations")
@@ -39,6 +39,57 @@ class TransitionLogAdmin(admin.ModelAdmin):
     search_fields = ["object_id", "action", "actor__username", "reason"]
     list_select_related = ["content_type", "actor"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SentFilter(admin.SimpleListFilter):
+    title = _("sent")
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Sent")), ("no", _("Not sent yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(sent_at__isnull=True)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The notification outbox: what was sent to whom, and what is still waiting (and why).
+
+    Read-only: rows are written by `notify` and sent by the worker.
+    """
+
+    list_display = ["created_at", "user", "template", "sent_at", "recipient", "attempts"]
+    list_filter = ["template", SentFilter, "created_at"]
+    search_fields = ["user__username", "recipient"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    fields = [
+        "user",
+        "template",
+        "context",
+        "key",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+        "recipient",
+        "attempts",
+        "last_error",
+    ]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

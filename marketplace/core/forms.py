@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .exceptions import DomainError
+from .files import check_image
 
 
 def call_service(form: forms.Form, service: Callable[..., Any], **kwargs) -> Any | None:
@@ -45,3 +46,35 @@ class UploadField(forms.FileField):
         if upload and upload is not initial and hasattr(upload, "size"):
             self.check(upload, **self.check_kwargs())
         return upload
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ImagesField(forms.FileField):
+    """Several JPG/PNG images from one multiple file input, each checked by content with
+    `check_image(upload, **check_kwargs())`; each error names the file it is about."""
+
+    widget = MultipleImageInput
+
+    def __init__(self, *, check_kwargs: Callable[[], dict], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.check_kwargs = check_kwargs
+
+    def clean(self, data, initial=None):
+        uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
+        if not uploads:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        cleaned = [super(ImagesField, self).clean(upload, initial) for upload in uploads]
+        errors = []
+        for upload in cleaned:
+            try:
+                check_image(upload, **self.check_kwargs())
+            except forms.ValidationError as exc:
+                errors.extend(f"{upload.name}: {message}" for message in exc.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned

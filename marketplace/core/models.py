@@ -1,4 +1,7 @@
-"""Kernel models: the transition log every state machine writes to."""
+"""Kernel models: the transition log every state machine writes to, the notification
+outbox, and the heartbeat of the periodic tasks."""
+
+import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -53,3 +56,46 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+def new_notification_key() -> str:
+    return uuid.uuid4().hex
+
+
+class Notification(models.Model):
+    """A message to one account (an e-mail for now): an outbox row.
+
+    Written by `marketplace.core.notifications.notify` in the transaction of the change it
+    reports, so it exists exactly when the change does. A worker sends it after commit
+    and records `sent_at`; `claimed_at` is the lease a worker holds while sending, so two
+    workers never send the same row at once (see `notification_send`).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    template = models.CharField(_("template"), max_length=100, db_index=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    # The caller's idempotency key: notify() with a key it already wrote adds nothing.
+    # It is also the e-mail's Message-ID, so a resent copy is recognisably the same one.
+    key = models.CharField(
+        _("key"), max_length=200, unique=True, default=new_notification_key, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+    # The address it went to (the account's at sending time); empty if it had none.
+    recipient = models.EmailField(_("recipient"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.template} #{self.pk}"

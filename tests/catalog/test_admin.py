@@ -39,7 +39,7 @@ def test_queue_shows_pending_versions_by_default(admin_client):
 def test_change_page_diffs_the_new_version_against_the_listed_one(admin_client):
     product = listed_product()
     draft = services.product_edit_listed(product=product, actor=None)
-    specs = services._version_specs(draft)
+    specs = [services.spec_as_input(spec) for spec in draft.specs.all()]
     specs[0]["prices"][0]["amount"] = "123.45"
     services.product_version_update(
         product=product, fields={"summary": "A <b>bold</b> new summary"}, specs=specs

@@ -179,8 +179,8 @@ def test_product_page_query_count_is_constant(client, django_assert_num_queries)
     product = listed_product(
         specs=[(f"Spec {i}", "period", [("month", "10"), ("year", "100")]) for i in range(6)]
     )
-    # product + joins, specs, prices, attributes, regions
-    with django_assert_num_queries(5):
+    # product + joins, specs, prices, attributes, screenshots, regions
+    with django_assert_num_queries(6):
         client.get(reverse("catalog:product", args=[product.pk]))
 
 
