@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .validators import validate_mobile
@@ -47,6 +48,10 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
+        constraints = [
+            # "Bob" and "bob" are one account name, even when both sign up at once.
+            models.UniqueConstraint(Lower("username"), name="unique_account_name_ci"),
+        ]
 
     @property
     def account_name(self) -> str:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,20 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 AGREEMENT_TEMPLATE = DATA_DIR / "agreement_template.txt"
 SUPPORT_TERMS_TEMPLATE = DATA_DIR / "support_terms_template.txt"
 
+# Traditional forms of the simplified characters in the phrases below: 蓋章 and 簽字
+# are the same requirement as 盖章 and 签字.
+_TRADITIONAL = {"盖": "蓋", "签": "簽", "约": "約", "订": "訂", "点": "點"}
+
+
+def _phrases(*phrases: str) -> str:
+    """A pattern for any of `phrases`, in simplified or traditional characters, with
+    spaces allowed between the characters ("盖 章" is still 盖章)."""
+    return "|".join(
+        r"\s*".join(f"[{c}{_TRADITIONAL[c]}]" if c in _TRADITIONAL else c for c in phrase)
+        for phrase in phrases
+    )
+
+
 # What makes a line unfit for an online agreement. Kept as data so that a new phrase
 # is one line here plus one test.
 FORBIDDEN_PATTERNS: tuple[re.Pattern, ...] = tuple(
@@ -37,8 +52,8 @@ FORBIDDEN_PATTERNS: tuple[re.Pattern, ...] = tuple(
         r"[（(][\s\u3000]*[）)]",  # empty （ ） / ( ) placeholders
         r"[【\[][\s\u3000]*[】\]]",  # empty 【 】 / [ ] placeholders
         r"年[\s\u3000]+月[\s\u3000]+日",  # a date left blank: 年  月  日
-        r"盖章|签章|公章|签字|签名|手签",
-        r"签约地点|签订地点|签署地点|签约地|签订地",
+        _phrases("盖章", "签章", "公章", "签字", "签名", "手签"),
+        _phrases("签约地点", "签订地点", "签署地点", "签约地", "签订地"),
         r"\(\s*signature\s*\)|\bsignature\s*:",
         r"\bseal(?:ed)?\b|\bstamp(?:ed)?\b",
         r"\bsign(?:ing|ed)?\s+(?:place|location|at)\b|\bplace\s+of\s+signing\b",
@@ -59,11 +74,23 @@ def _normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
+def _folded(line: str) -> str:
+    """`line` as the patterns should see it: full-width letters and brackets as their
+    ASCII forms (NFKC), invisible format characters (zero-width spaces …) removed."""
+    line = unicodedata.normalize("NFKC", line)
+    return "".join(c for c in line if unicodedata.category(c) != "Cf")
+
+
 def agreement_problems(text: str) -> list[LineProblem]:
-    """The lines of `text` that contain a blank, a stamp/signature clause or a signing place."""
+    """The lines of `text` that contain a blank, a stamp/signature clause or a signing place.
+
+    Each line is checked as written and folded (`_folded`), so that full-width or
+    invisible characters can't hide a phrase, while "＿" alone still counts as a blank.
+    """
     problems = []
     for number, line in enumerate(_normalise(text).split("\n"), start=1):
-        if any(pattern.search(line) for pattern in FORBIDDEN_PATTERNS):
+        forms = (line, _folded(line))
+        if any(pattern.search(form) for pattern in FORBIDDEN_PATTERNS for form in forms):
             problems.append(LineProblem(number, line.strip()))
     return problems
 

@@ -67,13 +67,25 @@ class SpecIn(serializers.Serializer):
     attributes = AttributeIn(many=True, required=False, default=list)
 
 
+class OwnServiceGroupField(serializers.PrimaryKeyRelatedField):
+    """One of the requesting seller's customer-service groups, scoped in the query:
+    another seller's group id is answered like an id that doesn't exist."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        seller = getattr(request, "seller", None)
+        if seller is None:
+            return ServiceGroup.objects.none()
+        return ServiceGroup.objects.filter(seller=seller)
+
+
 class ContentIn(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
     summary = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, default="")
     tags = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    service_group = serializers.PrimaryKeyRelatedField(
+    service_group = OwnServiceGroupField(
         queryset=ServiceGroup.objects.all(), required=False, allow_null=True
     )
     service_forms = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -283,7 +295,7 @@ class SellerProductList(APIView):
         summary="Create a draft product with its content, specs and prices",
     )
     def post(self, request):
-        serializer = ProductCreateIn(data=request.data)
+        serializer = ProductCreateIn(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         fields, specs = _service_input(request.seller, serializer.validated_data)
         product = _call(
@@ -316,7 +328,7 @@ class SellerProductDraft(APIView):
     )
     def patch(self, request, pk: int):
         product = get_object_or_404(Product, seller=request.seller, pk=pk)
-        serializer = ContentIn(data=request.data, partial=True)
+        serializer = ContentIn(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         fields, specs = _service_input(request.seller, serializer.validated_data)
         _call(

@@ -59,13 +59,23 @@ def check_image(
         with Image.open(upload) as img:
             img.verify()
             fmt, size = img.format, img.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (
+        UnidentifiedImageError,
+        # A decompression bomb (a small file declaring a huge image): Pillow refuses it
+        # with an exception of its own, not an OSError.
+        Image.DecompressionBombError,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
         raise ValidationError(
             _("This file is not a valid image. Upload a %(formats)s file.") % {"formats": allowed},
             code="not_an_image",
         ) from exc
     finally:
         upload.seek(0)
+    # Many cameras write JPEGs with extra frames that Pillow calls "MPO": still a JPEG.
+    fmt = "JPEG" if fmt == "MPO" else fmt
     if fmt not in IMAGE_FORMATS or not _name_matches(upload, IMAGE_EXTENSIONS[fmt]):
         raise ValidationError(
             _("Only %(formats)s images are accepted, with a matching file extension.")

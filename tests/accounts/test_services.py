@@ -187,3 +187,14 @@ def test_licence_upload_field_is_stored(image_file):
 
     assert verification.licence.name.endswith("-licence.jpg")
     assert verification.licence.size == licence.size
+
+
+@pytest.mark.django_db
+def test_account_names_are_unique_whatever_the_case_in_the_database():
+    from django.db import IntegrityError, transaction
+
+    from marketplace.accounts.models import User
+
+    User.objects.create(username="Bob")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="bob")  # even when the service's check is raced

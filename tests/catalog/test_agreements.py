@@ -40,6 +40,29 @@ def test_forbidden_lines_are_reported_with_their_number(line):
 @pytest.mark.parametrize(
     "line",
     [
+        "乙方（盖 章）",  # a space inside the word
+        "法定代表人签\u3000字：",  # an ideographic space
+        "签 约 地 点：北京",
+        "乙方盖\u200b章",  # an invisible zero-width space
+        "乙方（蓋章）",  # traditional characters
+        "法定代表人簽字：",
+        "簽約地點：台北",
+        "Buyer (ｓｉｇｎａｔｕｒｅ)",  # full-width letters
+        "Ｓｉｇｎａｔｕｒｅ：",
+        "Company ｓｅａｌ",
+        "地址：［　］",  # full-width brackets
+    ],
+)
+def test_disguised_forbidden_lines_are_reported_too(line):
+    """Spaces, invisible or full-width characters and traditional forms don't hide a
+    stamp, a signature or a blank (02 › Product service agreement)."""
+    text = f"Agreement\nThe service is online.\n{line}\nEnd."
+    assert [p.line_number for p in agreements.agreement_problems(text)] == [3]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
         "The seller provides the service.",
         "服务期限：2025年1月1日起一年",
         "Research and development (R&D) team",

@@ -211,6 +211,72 @@ def test_price_period_must_fit_the_billing_mode():
         update_specs(product, specs)
 
 
+@pytest.mark.parametrize("quota", [-5, 2**31])
+def test_package_quota_out_of_range_is_refused_and_nothing_changes(quota):
+    """The API passes any integer; the service answers with a message, not a database
+    error, and the draft keeps its specs."""
+    product = draft_product()
+    specs = ready_specs()
+    specs.append(
+        {
+            "code": "pack",
+            "name": "Pack",
+            "billing_mode": "package",
+            "package_kind": "stop_when_used_up",
+            "package_quota": quota,
+            "prices": [{"period": "package", "amount": Decimal("10.00")}],
+        }
+    )
+    with pytest.raises(ValidationError, match="quota"):
+        update_specs(product, specs)
+    assert sorted(product.versions.get().specs.values_list("code", flat=True)) == [
+        "basic",
+        "trial",
+    ]
+
+
+def test_absurd_max_periods_is_refused():
+    product = draft_product()
+    specs = ready_specs()
+    specs[0]["prices"][0]["max_periods"] = 40000
+    with pytest.raises(ValidationError, match="periods per order"):
+        update_specs(product, specs)
+
+
+def test_unknown_package_kind_is_refused():
+    product = draft_product()
+    specs = ready_specs()
+    specs.append(
+        {
+            "code": "pack",
+            "name": "Pack",
+            "billing_mode": "package",
+            "package_kind": "forever",
+            "package_quota": 100,
+            "prices": [{"period": "package", "amount": Decimal("10.00")}],
+        }
+    )
+    with pytest.raises(ValidationError, match="package kind"):
+        update_specs(product, specs)
+
+
+@pytest.mark.parametrize(("low", "high", "step"), [(1, 2**31, 1), (1, 10, 2**31)])
+def test_quantity_attribute_out_of_range_is_refused(low, high, step):
+    seller = PublishingSellerFactory()
+    product = draft_product(seller)
+    specs = ready_specs()
+    specs[0]["attributes"] = [
+        {
+            "attribute": AttributeNameFactory(seller=seller),
+            "min_value": low,
+            "max_value": high,
+            "step": step,
+        }
+    ]
+    with pytest.raises(ValidationError, match="too large"):
+        update_specs(product, specs)
+
+
 def test_hardware_is_sold_one_off_only():
     seller = PublishingSellerFactory()
     with pytest.raises(ValidationError, match="can't be sold"):
@@ -391,6 +457,32 @@ def test_reject_needs_a_reason_and_the_seller_sees_it():
     assert product.status == Product.Status.REJECTED
     assert version.rejection_reason == "Logo is blurry"
     assert history_for(product).last().reason == "Logo is blurry"
+
+
+def test_a_version_of_a_seller_who_left_is_not_approved():
+    """Only a listed product blocks the exit, so a version still in review outlives it;
+    approving it would list a product of an exited seller in the catalog."""
+    from sellers import services as seller_services
+
+    product = pending_product()
+    seller = product.seller
+    seller_services.seller_request_exit(seller=seller, actor=seller.user)
+    seller_services.seller_approve_exit(seller=seller, actor=operator())
+    with pytest.raises(DomainError, match="no longer sell"):
+        services.product_approve(version=product.versions.get(), actor=operator())
+    product.refresh_from_db()
+    assert product.status == Product.Status.PENDING_REVIEW
+    assert product.listed_version is None
+    assert product.versions.get().status == ProductVersion.Status.PENDING_REVIEW
+
+
+def test_a_version_of_a_seller_leaving_is_not_approved():
+    product = pending_product()
+    Seller.objects.filter(pk=product.seller_id).update(status=Seller.Status.EXIT_PENDING)
+    with pytest.raises(DomainError, match="no longer sell"):
+        services.product_approve(version=product.versions.get(), actor=operator())
+    product.refresh_from_db()
+    assert product.status == Product.Status.PENDING_REVIEW
 
 
 def test_approving_a_draft_is_refused():
@@ -586,3 +678,12 @@ def test_attribute_names_are_unique_and_protected_while_used():
         services.attribute_name_delete(attribute=users)
     update_specs(product, ready_specs())
     services.attribute_name_delete(attribute=users)
+
+
+def test_trial_days_on_a_non_trial_spec_are_dropped():
+    product = draft_product()
+    specs = ready_specs()
+    specs[0]["trial_days"] = -1  # not a trial: the value means nothing and is not stored
+    update_specs(product, specs)
+    spec = product.versions.get().specs.get(code=specs[0]["code"])
+    assert spec.trial_days is None

@@ -111,3 +111,32 @@ def test_documents(image_file):
     with pytest.raises(ValidationError, match=r"\.pdf") as excinfo:
         check_document(upload("contract.pdf", b"plain text, not a PDF"), max_bytes=MB)
     assert codes(excinfo) == {"bad_document"}
+
+
+def test_decompression_bomb_is_refused_with_a_message():
+    """A tiny PNG that declares 40000×40000 pixels: Pillow refuses to open it, and the
+    seller gets the usual "not a valid image" message rather than a server error."""
+    import struct
+    import zlib
+
+    data = bytearray(make_image_bytes((1, 1), "PNG"))
+    ihdr = b"IHDR" + struct.pack(">II", 40000, 40000) + bytes(data[24:29])
+    data[12:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(ihdr))
+    with pytest.raises(ValidationError) as excinfo:
+        check_image(upload("bomb.png", bytes(data)), max_bytes=MB)
+    assert codes(excinfo) == {"not_an_image"}
+
+
+def test_camera_jpeg_reported_as_mpo_is_accepted():
+    # Pillow calls JPEGs with extra frames (many phone cameras) "MPO"; they are JPEGs.
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    frames = [Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")]
+    frames[0].save(buffer, format="MPO", save_all=True, append_images=frames[1:])
+    upload = SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+    assert check_image(upload, max_bytes=10**6) == (40, 30)

@@ -179,6 +179,14 @@ def product_approve(*, version: ProductVersion, actor: User) -> Product:
     version = ProductVersion.objects.select_for_update().get(pk=version.pk)
     check_state(version, allowed=[ProductVersion.Status.PENDING_REVIEW])
     check_state(product, allowed=[Product.Status.PENDING_REVIEW, Product.Status.LISTED])
+    # Only listed products block an exit (listed_products_block_exit), so a version can
+    # still be in review when its seller leaves: it must not put the product on sale.
+    seller = Seller.objects.select_for_update().get(pk=product.seller_id)
+    if seller.status != Seller.Status.ACTIVE:
+        raise DomainError(
+            _("The seller can no longer sell (%(status)s): reject this version instead.")
+            % {"status": seller.get_status_display()}
+        )
     now = timezone.now()
     previous = product.listed_version
     if previous is not None and previous.pk != version.pk:

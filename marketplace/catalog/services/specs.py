@@ -32,6 +32,10 @@ from ._common import _check_seller_active, _lock_product, _open_version
 # Prices above this are refused as typing mistakes (02: "no absurd prices").
 MAX_PRICE = Decimal(getattr(settings, "CATALOG_MAX_PRICE", "10000000"))
 TRIAL_DAYS_RANGE = (1, 90)
+# The largest values the columns hold (PositiveSmallIntegerField, PositiveIntegerField):
+# anything above is refused with a message rather than failing in the database.
+MAX_PERIODS_PER_ORDER = 32767
+MAX_COUNT = 2_147_483_647
 
 # Which price periods fit which billing mode (02 › Billing modes).
 PERIODS_BY_MODE = {
@@ -108,12 +112,18 @@ def _spec_errors(spec: SpecInput, *, delivery_type: str, seller: Seller) -> list
                 _("Spec “%(spec)s”: a trial lasts %(low)d to %(high)d days.")
                 % {"spec": label, "low": low, "high": high}
             )
-    if mode == BillingMode.PACKAGE and (
-        not spec.get("package_kind") or not spec.get("package_quota")
-    ):
+    kind, quota = spec.get("package_kind"), spec.get("package_quota")
+    if mode == BillingMode.PACKAGE and (not kind or not quota):
         errors.append(
             _("Spec “%(spec)s”: a package needs its kind and its quota.") % {"spec": label}
         )
+    elif quota is not None and not 1 <= int(quota) <= MAX_COUNT:
+        errors.append(
+            _("Spec “%(spec)s”: the package quota must be from 1 to %(max)s.")
+            % {"spec": label, "max": f"{MAX_COUNT:,}"}
+        )
+    if kind and kind not in Spec.PackageKind.values:
+        errors.append(_("Spec “%(spec)s”: choose a package kind.") % {"spec": label})
     periods = [p.get("period") for p in spec.get("prices") or []]
     if len(periods) != len(set(periods)):
         errors.append(_("Spec “%(spec)s”: each period may have one price.") % {"spec": label})
@@ -142,8 +152,14 @@ def _spec_errors(spec: SpecInput, *, delivery_type: str, seller: Seller) -> list
                 _("Spec “%(spec)s”: the price period doesn't fit the billing mode.")
                 % {"spec": label}
             )
-        if int(price.get("max_periods") or 1) < 1:
+        max_periods = int(price.get("max_periods") or 1)
+        if max_periods < 1:
             errors.append(_("Spec “%(spec)s”: at least one period per order.") % {"spec": label})
+        elif max_periods > MAX_PERIODS_PER_ORDER:
+            errors.append(
+                _("Spec “%(spec)s”: at most %(max)s periods per order.")
+                % {"spec": label, "max": f"{MAX_PERIODS_PER_ORDER:,}"}
+            )
     seen = set()
     for attr in spec.get("attributes") or []:
         attribute = attr.get("attribute")
@@ -188,6 +204,11 @@ def _spec_errors(spec: SpecInput, *, delivery_type: str, seller: Seller) -> list
                     _("Spec “%(spec)s”: the step of “%(attr)s” must be at least 1.")
                     % {"spec": label, "attr": attribute.name}
                 )
+            if any(v is not None and int(v) > MAX_COUNT for v in (low, high, step)):
+                errors.append(
+                    _("Spec “%(spec)s”: the values of “%(attr)s” are too large.")
+                    % {"spec": label, "attr": attribute.name}
+                )
     return errors
 
 
@@ -210,7 +231,10 @@ def _write_spec(version: ProductVersion, spec: SpecInput, *, position: int) -> S
         code=spec["code"],
         name=spec.get("name") or spec["code"],
         billing_mode=spec["billing_mode"],
-        trial_days=spec.get("trial_days"),
+        # Only a trial spec has trial days; a stray value on another spec is dropped.
+        trial_days=spec.get("trial_days")
+        if spec.get("billing_mode") == BillingMode.TRIAL
+        else None,
         package_kind=spec.get("package_kind") or "",
         package_quota=spec.get("package_quota"),
         position=position,

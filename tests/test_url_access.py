@@ -1,0 +1,705 @@
+"""Access control of every URL of the project (DEVELOPERS guide: "A buyer or seller never
+reaches another's objects: check ownership in the query, not after it, and test it for
+every URL you add").
+
+`URLS` classifies every named URL. `test_every_url_is_classified` fails when a URL is
+added (or renamed) without a row here, so each new URL gets an access class and, with
+it, the tests below:
+
+- PUBLIC: anyone may open it (catalog, log-in, API schema ...).
+- LOGIN: any signed-in account; anonymous visitors are sent to log in.
+- SELLER: a seller in one of `statuses` (default: active); anonymous → log in, any other
+  account or seller status → 403.
+- OWNED: as SELLER, plus the URL names one of the seller's objects (product, spec,
+  service group, allowlist entry, attribute name ...): another seller's object is a 404
+  for GET and POST alike, and a POST by the wrong owner changes nothing.
+- API_SELLER / API_OWNED: the same for the seller API: anonymous → 401/403, wrong role →
+  403, another seller's object → 404.
+
+The Django admin (`admin:`) is the operators' (is_staff) and is checked once; the API
+schema and docs, static, media and the JavaScript catalog are public.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from marketplace.catalog import services
+from marketplace.catalog.models import (
+    AllowlistEntry,
+    AttributeName,
+    Price,
+    Product,
+    ProductScreenshot,
+    ProductVersion,
+    Spec,
+    SpecAttribute,
+    SpecSales,
+)
+from marketplace.core.models import TransitionLog
+from sellers.models import (
+    BusinessInfo,
+    JointCertification,
+    Seller,
+    ServiceGroup,
+    StorePage,
+)
+from tests.factories import catalog as public
+from tests.factories import catalog_publishing as publishing
+from tests.factories.accounts import EnterpriseUserFactory, UserFactory
+from tests.factories.sellers import (
+    ActiveSellerFactory,
+    ApprovedSellerFactory,
+    ExitedSellerFactory,
+    ExitPendingSellerFactory,
+    RejectedSellerFactory,
+    SellerFactory,
+    ServiceGroupFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "public"
+LOGIN = "login required"
+SELLER = "seller"
+OWNED = "owner-scoped object"
+API_SELLER = "API: seller"
+API_OWNED = "API: owner-scoped object"
+
+S = Seller.Status
+ACTIVE = (S.ACTIVE,)
+
+
+# --- the world every test works in: two active sellers with one of each object ---------------
+
+
+@dataclass
+class Side:
+    """One seller and its objects."""
+
+    seller: Seller
+    draft: Product  # a draft with specs "basic" and "trial" and one screenshot
+    listed: Product  # on sale, with one allowlist entry
+    group: ServiceGroup  # unused, so it can be deleted
+    attribute: AttributeName  # unused, so it can be deleted
+    entry: AllowlistEntry
+    shot: ProductScreenshot
+
+
+@dataclass
+class World:
+    own: Side
+    other: Side
+    buyer: object  # an account sellers can put on an allowlist
+    shop_window: Product  # a listed product of a third seller, for the public pages
+
+
+def make_side(image_file) -> Side:
+    seller = ActiveSellerFactory()
+    draft = publishing.draft_product(seller)
+    shot = services.product_screenshots_update(
+        product=draft, add=[image_file("shot.png")], actor=seller.user
+    )[0]
+    listed = publishing.listed_product(seller)
+    entry = AllowlistEntry.objects.create(
+        product=listed, kind=AllowlistEntry.Kind.SALES, user=UserFactory()
+    )
+    return Side(
+        seller=seller,
+        draft=draft,
+        listed=listed,
+        group=ServiceGroupFactory(seller=seller),
+        attribute=publishing.AttributeNameFactory(seller=seller),
+        entry=entry,
+        shot=shot,
+    )
+
+
+@pytest.fixture
+def world(image_file) -> World:
+    return World(
+        own=make_side(image_file),
+        other=make_side(image_file),
+        buyer=UserFactory(),
+        shop_window=public.listed_product(),
+    )
+
+
+# --- POST payloads: valid for the owner, so that a missing scope would change something -----
+
+
+def spec_data(code: str = "basic", name: str = "Hijacked") -> dict:
+    return {
+        "code": code,
+        "name": name,
+        "billing_mode": "period",
+        "prices-TOTAL_FORMS": "1",
+        "prices-INITIAL_FORMS": "0",
+        "prices-0-period": "month",
+        "prices-0-amount": "1.00",
+        "prices-0-max_periods": "1",
+        "attributes-TOTAL_FORMS": "0",
+        "attributes-INITIAL_FORMS": "0",
+    }
+
+
+def edit_data(side: Side, **extra) -> dict:
+    version = side.draft.versions.get(status=ProductVersion.Status.DRAFT)
+    return {
+        "name": "Hijacked",
+        "category": version.category_id,
+        "summary": version.summary,
+        "description": version.description,
+        "tags": version.tags,
+        "service_group": version.service_group_id,
+        "agreement_text": version.agreement_text,
+        "remove_screenshots": [side.shot.pk],
+        **extra,
+    }
+
+
+GROUP_DATA = {
+    "name": "Hijacked",
+    "phone": "400-800-8000",
+    "email": "hijack@example.com",
+    "hours": "Mon-Fri 9:00-18:00",
+}
+
+
+def nothing(w: World, s: Side) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Route:
+    access: str
+    methods: tuple[str, ...] = ("get",)
+    kwargs: Callable[[World, Side], dict] = nothing
+    data: Callable[[World, Side], dict] = nothing
+    statuses: tuple[str, ...] = ACTIVE  # SELLER / OWNED: the seller statuses let in
+    api: bool = field(default=False)
+
+
+GP = ("get", "post")
+
+URLS: dict[str, Route] = {
+    # --- public --------------------------------------------------------------------------
+    "home": Route(PUBLIC),
+    "healthz": Route(PUBLIC),
+    "set_language": Route(PUBLIC, GP),
+    "javascript-catalog": Route(PUBLIC),
+    "accounts:sign_up": Route(PUBLIC, GP),
+    "accounts:login": Route(PUBLIC, GP),
+    "accounts:logout": Route(PUBLIC, GP),
+    "accounts:password_reset": Route(PUBLIC, GP),
+    "accounts:password_reset_done": Route(PUBLIC),
+    "accounts:password_reset_confirm": Route(
+        PUBLIC, GP, kwargs=lambda w, s: {"uidb64": "MQ", "token": "set-password"}
+    ),
+    "accounts:password_reset_complete": Route(PUBLIC),
+    "catalog:search": Route(PUBLIC),
+    "catalog:category": Route(PUBLIC, kwargs=lambda w, s: {"slug": w.shop_window.category.slug}),
+    "catalog:product": Route(PUBLIC, kwargs=lambda w, s: {"pk": w.shop_window.pk}),
+    "catalog:store": Route(PUBLIC, kwargs=lambda w, s: {"seller_id": w.shop_window.seller_id}),
+    "api-catalog-products": Route(PUBLIC, api=True),
+    "api-catalog-product": Route(PUBLIC, kwargs=lambda w, s: {"pk": w.shop_window.pk}, api=True),
+    "api-schema": Route(PUBLIC, api=True),
+    "api-docs": Route(PUBLIC),
+    # --- any signed-in account -------------------------------------------------------------
+    "seller:dashboard": Route(LOGIN),
+    "seller:apply": Route(LOGIN, GP),
+    "seller:region_cities": Route(LOGIN),
+    "seller:region_districts": Route(LOGIN),
+    "buyer:dashboard": Route(LOGIN),
+    "buyer:credentials": Route(LOGIN),
+    "buyer:verification": Route(LOGIN),
+    "buyer:verify_enterprise": Route(LOGIN, GP),
+    "buyer:verify_individual": Route(LOGIN, GP),
+    # --- a seller in a given status, no object in the URL ------------------------------------
+    "seller:business_info": Route(SELLER, GP, statuses=(S.APPROVED, S.ACTIVE, S.EXIT_PENDING)),
+    "seller:store_page": Route(SELLER, GP),
+    "seller:joint_certification": Route(SELLER, GP),
+    "seller:service_group_list": Route(SELLER),
+    "seller:service_group_create": Route(SELLER, GP),
+    "seller:exit": Route(SELLER, GP, statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:exit_withdraw": Route(SELLER, ("post",), statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:product_list": Route(SELLER),
+    "seller:product_new": Route(SELLER),
+    "seller:product_create": Route(SELLER, GP, kwargs=lambda w, s: {"delivery_type": "saas"}),
+    "seller:attribute_names": Route(SELLER, GP),
+    "seller:product_templates": Route(SELLER),
+    "seller:product_template_download": Route(SELLER, kwargs=lambda w, s: {"name": "agreement"}),
+    # --- one of the active seller's own objects ---------------------------------------------
+    "seller:service_group_edit": Route(
+        OWNED, GP, kwargs=lambda w, s: {"pk": s.group.pk}, data=lambda w, s: GROUP_DATA
+    ),
+    "seller:service_group_delete": Route(OWNED, GP, kwargs=lambda w, s: {"pk": s.group.pk}),
+    "seller:product_detail": Route(OWNED, GP, kwargs=lambda w, s: {"pk": s.draft.pk}),
+    "seller:product_edit": Route(
+        OWNED, GP, kwargs=lambda w, s: {"pk": s.draft.pk}, data=lambda w, s: edit_data(s)
+    ),
+    "seller:spec_create": Route(
+        OWNED, GP, kwargs=lambda w, s: {"pk": s.draft.pk}, data=lambda w, s: spec_data("hijack")
+    ),
+    "seller:spec_edit": Route(
+        OWNED,
+        GP,
+        kwargs=lambda w, s: {"pk": s.draft.pk, "code": "basic"},
+        data=lambda w, s: spec_data("basic"),
+    ),
+    "seller:spec_delete": Route(
+        OWNED, ("post",), kwargs=lambda w, s: {"pk": s.draft.pk, "code": "trial"}
+    ),
+    "seller:product_submit": Route(OWNED, ("post",), kwargs=lambda w, s: {"pk": s.draft.pk}),
+    "seller:product_edit_listed": Route(OWNED, ("post",), kwargs=lambda w, s: {"pk": s.listed.pk}),
+    "seller:product_revise": Route(OWNED, ("post",), kwargs=lambda w, s: {"pk": s.draft.pk}),
+    "seller:product_relist": Route(OWNED, ("post",), kwargs=lambda w, s: {"pk": s.draft.pk}),
+    "seller:product_delist": Route(
+        OWNED, GP, kwargs=lambda w, s: {"pk": s.listed.pk}, data=lambda w, s: {"reason": "x"}
+    ),
+    "seller:product_sales": Route(
+        OWNED,
+        GP,
+        kwargs=lambda w, s: {"pk": s.listed.pk},
+        data=lambda w, s: {"allowlist_enabled": "on", "cash_coupon_allowed": "on"},
+    ),
+    "seller:spec_sales": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.listed.pk, "code": "basic"},
+        data=lambda w, s: {"basic-stock": "1", "basic-max_quantity_per_buyer": "1"},
+    ),
+    "seller:allowlist_add": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.listed.pk, "kind": "sales"},
+        data=lambda w, s: {
+            "sales-kind": "sales",
+            "sales-account_name": w.buyer.username,
+            "sales-account_id": w.buyer.account_id,
+        },
+    ),
+    "seller:allowlist_remove": Route(
+        OWNED, ("post",), kwargs=lambda w, s: {"pk": s.listed.pk, "entry_id": s.entry.pk}
+    ),
+    "seller:attribute_name_delete": Route(
+        OWNED, ("post",), kwargs=lambda w, s: {"pk": s.attribute.pk}
+    ),
+    # --- seller API ----------------------------------------------------------------------------
+    "seller_api_products": Route(API_SELLER, GP, api=True),
+    "seller_api_product": Route(API_OWNED, kwargs=lambda w, s: {"pk": s.draft.pk}, api=True),
+    "seller_api_product_draft": Route(
+        API_OWNED,
+        ("patch",),
+        kwargs=lambda w, s: {"pk": s.draft.pk},
+        data=lambda w, s: {"name": "Hijacked", "service_group": s.group.pk},
+        api=True,
+    ),
+    "seller_api_product_submit": Route(
+        API_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.draft.pk}, api=True
+    ),
+}
+
+# Unnamed URL patterns outside the admin: the media files of development (DEBUG only).
+UNNAMED_PUBLIC = {"^media/(?P<path>.*)$"}
+
+
+def all_url_patterns(resolver=None, namespace: str = "", prefix: str = ""):
+    """(name with its namespaces, or None; the full pattern) of every URL, recursively."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = ":".join(n for n in (namespace, entry.namespace or "") if n)
+            yield from all_url_patterns(entry, inner, prefix + str(entry.pattern))
+        else:
+            assert isinstance(entry, URLPattern)
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield name, prefix + str(entry.pattern)
+
+
+def url_of(name: str, w: World, side: Side) -> str:
+    return reverse(name, kwargs=URLS[name].kwargs(w, side))
+
+
+def rows(*classes: str) -> list[str]:
+    return [name for name, route in URLS.items() if route.access in classes]
+
+
+def request(client: Client, method: str, url: str, route: Route, data: dict | None = None):
+    data = data or {}
+    if route.api and method != "get":
+        return getattr(client, method)(url, json.dumps(data), content_type="application/json")
+    return getattr(client, method)(url, data)
+
+
+def login_redirect(response) -> bool:
+    return response.status_code == 302 and response.url.startswith(
+        reverse("accounts:login") + "?next="
+    )
+
+
+SNAPSHOT_MODELS = [
+    Product,
+    ProductVersion,
+    Spec,
+    Price,
+    SpecAttribute,
+    SpecSales,
+    AllowlistEntry,
+    AttributeName,
+    ProductScreenshot,
+    ServiceGroup,
+    Seller,
+    StorePage,
+    BusinessInfo,
+    JointCertification,
+    TransitionLog,
+]
+
+
+def snapshot() -> dict:
+    """Every row a seller's POST could change."""
+    return {
+        model.__name__: list(model.objects.order_by("pk").values()) for model in SNAPSHOT_MODELS
+    }
+
+
+# --- the table covers every URL ---------------------------------------------------------------
+
+
+def test_every_url_is_classified():
+    named, unnamed = set(), set()
+    for name, pattern in all_url_patterns():
+        if pattern.startswith("admin/") or (name or "").startswith("admin:"):
+            continue  # the operators' admin: see test_admin_is_for_staff_only
+        (named if name else unnamed).add(name or pattern)
+    missing = named - set(URLS)
+    assert not missing, f"classify these URLs in tests/test_url_access.py URLS: {sorted(missing)}"
+    stale = set(URLS) - named
+    assert not stale, f"these URLs no longer exist, remove them from URLS: {sorted(stale)}"
+    assert unnamed <= UNNAMED_PUBLIC, f"unclassified unnamed URLs: {unnamed - UNNAMED_PUBLIC}"
+
+
+def test_the_table_has_every_class():
+    assert {r.access for r in URLS.values()} == {
+        PUBLIC,
+        LOGIN,
+        SELLER,
+        OWNED,
+        API_SELLER,
+        API_OWNED,
+    }
+
+
+# --- anonymous visitors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", rows(PUBLIC))
+def test_public_urls_open_without_log_in(name, world, client):
+    response = client.get(url_of(name, world, world.own))
+    assert not login_redirect(response)
+    assert response.status_code in (200, 204, 302), response.status_code
+
+
+@pytest.mark.parametrize("name", rows(LOGIN, SELLER, OWNED))
+def test_anonymous_visitors_are_sent_to_log_in(name, world, client):
+    route = URLS[name]
+    before = snapshot()
+    for method in route.methods:
+        response = request(client, method, url_of(name, world, world.other), route, {})
+        assert login_redirect(response), (method, response.status_code)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", rows(API_SELLER, API_OWNED))
+def test_anonymous_api_calls_are_refused(name, world, client):
+    route = URLS[name]
+    before = snapshot()
+    for method in route.methods:
+        data = route.data(world, world.other)
+        response = request(client, method, url_of(name, world, world.other), route, data)
+        assert response.status_code in (401, 403), (method, response.status_code)
+    assert snapshot() == before
+
+
+# --- wrong role -------------------------------------------------------------------------------
+
+ROLES: dict[str, Callable] = {
+    "buyer": lambda: UserFactory(),
+    "enterprise, not a seller": lambda: EnterpriseUserFactory(),
+    "staff, not a seller": lambda: UserFactory(is_staff=True),
+    S.PENDING: lambda: SellerFactory().user,
+    S.REJECTED: lambda: RejectedSellerFactory().user,
+    S.APPROVED: lambda: ApprovedSellerFactory().user,
+    S.EXIT_PENDING: lambda: ExitPendingSellerFactory().user,
+    S.EXITED: lambda: ExitedSellerFactory().user,
+}
+
+
+def role_status(role: str) -> str | None:
+    return role if role in S.values else None
+
+
+@pytest.mark.parametrize("name", rows(SELLER, OWNED, API_SELLER, API_OWNED))
+def test_a_wrong_role_gets_403(name, world, client):
+    route = URLS[name]
+    users = {r: make() for r, make in ROLES.items() if role_status(r) not in route.statuses}
+    before = snapshot()
+    for role, user in users.items():
+        client.force_login(user)
+        for method in route.methods:
+            data = route.data(world, world.other)
+            response = request(client, method, url_of(name, world, world.other), route, data)
+            assert response.status_code == 403, (role, method, response.status_code)
+        client.logout()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", rows(SELLER))
+def test_a_seller_in_an_allowed_status_gets_in(name, world, client):
+    route = URLS[name]
+    for status in route.statuses:
+        seller = world.own.seller if status == S.ACTIVE else ROLES[status]().seller
+        client.force_login(seller.user)
+        method = "get" if "get" in route.methods else route.methods[0]
+        response = request(client, method, url_of(name, world, world.own), route)
+        assert response.status_code in (200, 302), (status, response.status_code)
+
+
+@pytest.mark.parametrize("name", rows(LOGIN))
+def test_any_signed_in_account_gets_in(name, world, client):
+    for role, make_user in [("active seller", lambda: world.own.seller.user), *ROLES.items()]:
+        client.force_login(make_user())
+        response = client.get(url_of(name, world, world.own))
+        assert response.status_code in (200, 302), (role, response.status_code)
+        assert not login_redirect(response)
+
+
+# --- wrong owner --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", rows(OWNED, API_OWNED))
+def test_another_sellers_object_is_404_and_stays_unchanged(name, world, client):
+    route = URLS[name]
+    client.force_login(world.own.seller.user)
+    theirs = url_of(name, world, world.other)
+    before = snapshot()
+    for method in ("get", "post", *route.methods):
+        if method not in route.methods:
+            if route.api:
+                continue  # DRF answers 405 for a method the view lacks, before any lookup
+            # A POST-only view refuses GET with 405 before looking anything up, for its own
+            # objects and another's alike: the answer tells nothing.
+            assert request(client, method, theirs, route).status_code == 405
+            continue
+        response = request(client, method, theirs, route, route.data(world, world.other))
+        assert response.status_code == 404, (method, response.status_code)
+    assert snapshot() == before
+    # The same URL with the seller's own object answers (so the 404 above is the scope).
+    mine = url_of(name, world, world.own)
+    for method in route.methods:
+        response = request(client, method, mine, route, route.data(world, world.own))
+        assert response.status_code not in (403, 404), (method, response.status_code)
+
+
+def test_own_product_with_another_sellers_allowlist_entry_is_404(world, client):
+    client.force_login(world.own.seller.user)
+    url = reverse(
+        "seller:allowlist_remove",
+        kwargs={"pk": world.own.listed.pk, "entry_id": world.other.entry.pk},
+    )
+    assert client.post(url).status_code == 404
+    assert AllowlistEntry.objects.filter(pk=world.other.entry.pk).exists()
+
+
+def test_own_draft_cannot_take_another_sellers_screenshot_or_service_group(world, client):
+    client.force_login(world.own.seller.user)
+    before = snapshot()
+    response = client.post(
+        reverse("seller:product_edit", kwargs={"pk": world.own.draft.pk}),
+        edit_data(
+            world.own,
+            remove_screenshots=[world.other.shot.pk],
+            service_group=world.other.group.pk,
+        ),
+    )
+    assert response.status_code == 200  # the form answers "Select a valid choice"
+    assert "Select a valid choice" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_own_spec_cannot_use_another_sellers_attribute_name(world, client):
+    client.force_login(world.own.seller.user)
+    before = snapshot()
+    data = {
+        **spec_data("hijack"),
+        "attributes-TOTAL_FORMS": "1",
+        "attributes-0-attribute": world.other.attribute.pk,
+        "attributes-0-min_value": "1",
+        "attributes-0-max_value": "10",
+        "attributes-0-step": "1",
+    }
+    response = client.post(reverse("seller:spec_create", kwargs={"pk": world.own.draft.pk}), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "make_url"),
+    [
+        ("seller_api_products", lambda w: reverse("seller_api_products")),
+        (
+            "seller_api_product_draft",
+            lambda w: reverse("seller_api_product_draft", kwargs={"pk": w.own.draft.pk}),
+        ),
+    ],
+)
+def test_api_cannot_attach_another_sellers_service_group(name, make_url, world, client):
+    """Another seller's group is answered exactly like a group that doesn't exist: the
+    API's choices are the seller's own groups (scoped in the query)."""
+    client.force_login(world.own.seller.user)
+    method = "post" if name == "seller_api_products" else "patch"
+    payload = {
+        "delivery_type": "saas",
+        "name": "Hijack",
+        "category": world.own.draft.versions.get().category.slug,
+        "summary": "x",
+        "agreement_text": publishing.GOOD_AGREEMENT,
+    }
+    missing = ServiceGroup.objects.order_by("-pk").first().pk + 1000
+    answers = []
+    for group in (world.other.group.pk, missing):
+        before = snapshot()
+        response = request(
+            client, method, make_url(world), URLS[name], {**payload, "service_group": group}
+        )
+        assert response.status_code == 400, response.content
+        assert snapshot() == before
+        answers.append(response.json()["service_group"][0].replace(str(group), "<id>"))
+    assert answers[0] == answers[1]
+
+
+# --- lists show the seller's own objects only ----------------------------------------------
+
+
+def test_lists_show_only_the_sellers_own_objects(world, client):
+    client.force_login(world.own.seller.user)
+    products = client.get(reverse("seller:product_list"))
+    assert set(products.context["page"].object_list) == {world.own.draft, world.own.listed}
+    groups = client.get(reverse("seller:service_group_list"))
+    assert world.other.group not in groups.context["groups"]
+    assert world.own.group in groups.context["groups"]
+    names = client.get(reverse("seller:attribute_names"))
+    assert list(names.context["names"]) == [world.own.attribute]
+    api = client.get(reverse("seller_api_products"))
+    assert {p["id"] for p in api.json()["results"]} == {world.own.draft.pk, world.own.listed.pk}
+
+
+def test_sales_page_shows_only_the_products_own_allowlist(world, client):
+    client.force_login(world.own.seller.user)
+    response = client.get(reverse("seller:product_sales", kwargs={"pk": world.own.listed.pk}))
+    entries = [e for a in response.context["allowlists"] for e in a["entries"]]
+    assert entries == [world.own.entry]
+
+
+# --- CSRF -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [n for n, r in URLS.items() if {"post", "patch"} & set(r.methods)])
+def test_a_post_without_the_csrf_token_is_refused(name, world):
+    route = URLS[name]
+    client = Client(enforce_csrf_checks=True)
+    if route.access != PUBLIC:
+        client.force_login(world.own.seller.user)
+    url = url_of(name, world, world.own)
+    before = snapshot()
+    for method in {"post", "patch"} & set(route.methods):
+        response = request(client, method, url, route, route.data(world, world.own))
+        assert response.status_code == 403, (method, response.status_code)
+    assert snapshot() == before
+
+
+# --- public catalog: only listed products of visible sellers ------------------------------
+
+
+def rejected_product() -> Product:
+    product = publishing.pending_product()
+    services.product_reject(
+        version=product.versions.get(), actor=publishing.operator(), reason="Incomplete."
+    )
+    return product
+
+
+HIDDEN_PRODUCTS = {
+    "draft": lambda: public.draft_product(),
+    "pending review": lambda: publishing.pending_product(),
+    "rejected": rejected_product,
+    "delisted": lambda: public.listed_product(status=Product.Status.DELISTED),
+    "of an exited seller": lambda: public.listed_product(seller=ExitedSellerFactory()),
+    "of an approved, not active seller": lambda: public.listed_product(
+        seller=ApprovedSellerFactory()
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", HIDDEN_PRODUCTS)
+def test_a_product_buyers_may_not_see_is_404(kind, client):
+    product = HIDDEN_PRODUCTS[kind]()
+    for name in ("catalog:product", "api-catalog-product"):
+        response = client.get(reverse(name, kwargs={"pk": product.pk}))
+        assert response.status_code == 404, (name, response.status_code)
+    if product.seller.status == S.ACTIVE:
+        # The lists filter on the product alone: a seller who isn't active can't have a
+        # listed product (approving needs an active seller, exiting needs none listed).
+        listed = client.get(reverse("api-catalog-products")).json()["results"]
+        assert product.pk not in {p["id"] for p in listed}
+    # Its owner sees it in the seller center all the same (it is the same id).
+    if product.seller.status == S.ACTIVE:
+        client.force_login(product.seller.user)
+        detail = reverse("seller:product_detail", kwargs={"pk": product.pk})
+        assert client.get(detail).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "make_seller",
+    [SellerFactory, ApprovedSellerFactory, RejectedSellerFactory, ExitedSellerFactory],
+)
+def test_the_store_of_a_seller_buyers_may_not_see_is_404(make_seller, client):
+    seller = make_seller()
+    assert client.get(reverse("catalog:store", kwargs={"seller_id": seller.pk})).status_code == 404
+
+
+def test_public_pages_show_a_listed_product(client):
+    product = public.listed_product()
+    assert client.get(reverse("catalog:product", kwargs={"pk": product.pk})).status_code == 200
+    assert client.get(reverse("api-catalog-product", kwargs={"pk": product.pk})).status_code == 200
+    store = reverse("catalog:store", kwargs={"seller_id": product.seller_id})
+    assert client.get(store).status_code == 200
+
+
+# --- the operators' admin -------------------------------------------------------------------
+
+
+def test_admin_is_for_staff_only(world, client):
+    pages = ["/admin/", reverse("admin:catalog_product_changelist"), "/admin/sellers/seller/"]
+    for user in (UserFactory(), world.own.seller.user, ExitedSellerFactory().user):
+        client.force_login(user)
+        for page in pages:
+            response = client.get(page)
+            assert response.status_code == 302, (page, response.status_code)
+            assert response.url.startswith(reverse("admin:login")), response.url
+    client.logout()
+    for page in pages:
+        assert client.get(page).url.startswith(reverse("admin:login"))
+    staff = get_user_model().objects.create_superuser("ops", "ops@example.com", "pw-ops-2026")
+    client.force_login(staff)
+    for page in pages:
+        assert client.get(page).status_code == 200, page
