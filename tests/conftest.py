@@ -51,6 +51,17 @@ def _english(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached catalog lists are keyed by a catalog
+    generation that restarts with every test database."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager():
     """Tasks enqueued by a test run in-process, never in the dev broker's folder; tests that
     exercise the real worker path say so themselves."""

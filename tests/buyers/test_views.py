@@ -1,5 +1,7 @@
 """The buyer center: credentials and real-name verification, for the signed-in account only."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
@@ -66,8 +68,9 @@ def test_credentials_show_account_name_and_id(client, buyer):
     response = client.get(reverse("buyer:credentials"))
 
     content = response.content.decode()
-    assert f'data-testid="account-name-value">{buyer.username}<' in content
-    assert f'data-testid="account-id-value">{buyer.account_id}<' in content
+    # The value sits alone in its element (white space around it aside).
+    assert re.search(rf'data-testid="account-name-value">\s*{buyer.username}\s*<', content)
+    assert re.search(rf'data-testid="account-id-value">\s*{buyer.account_id}\s*<', content)
     assert other.account_id not in content
 
 

@@ -1,6 +1,7 @@
 """Small template helpers for the Bootstrap look."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -17,3 +18,123 @@ def bootstrap(bound_field):
     if bound_field.errors:
         classes.append("is-invalid")
     return bound_field.as_widget(attrs={"class": " ".join(c for c in classes if c)})
+
+
+# Status values (of products, versions, sellers, certifications…) → Bootstrap colour.
+# One vocabulary for the whole site: on sale/approved = success, waiting = warning,
+# refused = danger, not (yet or any more) on sale = secondary.
+STATUS_COLOURS = {
+    "listed": "success",
+    "approved": "success",
+    "active": "success",
+    "verified": "success",
+    "pending": "warning",
+    "pending_review": "warning",
+    "exit_pending": "warning",
+    "rejected": "danger",
+    "draft": "secondary",
+    "delisted": "secondary",
+    "superseded": "secondary",
+    "exited": "secondary",
+    "unverified": "secondary",
+}
+
+
+@register.simple_tag
+def status_colour(status):
+    """The Bootstrap colour name of a status value ("listed" → "success")."""
+    return STATUS_COLOURS.get(str(status or ""), "secondary")
+
+
+@register.inclusion_tag("includes/status_badge.html")
+def status_badge(status, label, testid=""):
+    """A coloured badge: {% status_badge product.status product.get_status_display %}."""
+    return {"colour": status_colour(status), "label": label, "status": status, "testid": testid}
+
+
+@register.filter
+def check_input(bound_widget, has_errors=False):
+    """One choice of a RadioSelect or CheckboxSelectMultiple as a bare <input>, Bootstrap-styled."""
+    attrs = dict(bound_widget.data["attrs"])
+    classes = ["form-check-input"] + (["is-invalid"] if has_errors else [])
+    attrs["class"] = " ".join(c for c in [attrs.get("class", "")] + classes if c)
+    context = {"widget": {**bound_widget.data, "attrs": attrs, "wrap_label": False}}
+    return bound_widget.parent_widget._render(
+        bound_widget.template_name, context, bound_widget.renderer
+    )
+
+
+# One line per delivery type for the "choose how it is delivered" step of publishing.
+DELIVERY_TYPE_DESCRIPTIONS = {
+    "saas": _("Software the buyer uses online; you open the account and deliver access."),
+    "joint_saas": _(
+        "SaaS sold together with the marketplace: three-party terms and unified login."
+    ),
+    "license_code": _("The buyer receives an authorization code to activate your software."),
+    "license_package": _("You deploy a software package in the buyer's environment."),
+    "license_auto": _("Your software is deployed automatically on the buyer's cloud resources."),
+    "image": _("A machine image the buyer launches on a cloud server."),
+    "hardware": _("A physical device you ship to the buyer."),
+    "manual_service": _(
+        "Expert work such as migration, site building or consulting, delivered by people."
+    ),
+    "data_file": _("A data set the buyer downloads as files."),
+    "orchestration": _("A template that deploys a whole application stack in one go."),
+    "api_apig": _("An API the buyer calls through the APIG gateway, billed per call or package."),
+    "api_agents": _("An AI agent or model API served through the Agents gateway."),
+}
+
+
+@register.filter
+def delivery_type_description(value):
+    return DELIVERY_TYPE_DESCRIPTIONS.get(str(value), "")
+
+
+# The product log's action codes, as people read them.
+LOG_ACTIONS = {
+    "create": _("Created"),
+    "submit": _("Submitted for review"),
+    "approve": _("Approved"),
+    "reject": _("Rejected"),
+    "revise": _("Revised"),
+    "relist": _("Relisted"),
+    "delist": _("Delisted"),
+    "delist_by_operator": _("Delisted by the marketplace"),
+    "edit_listed": _("New version started"),
+    "supersede": _("Superseded"),
+    "close": _("Closed"),
+    "sales_settings": _("Sales configuration changed"),
+    "spec_sales": _("Inventory and purchase limits changed"),
+    "allowlist_add": _("Specified user added"),
+    "allowlist_remove": _("Specified user removed"),
+}
+
+# Product and version states that appear in the product log.
+LOG_STATES = {
+    "draft": _("Draft"),
+    "pending_review": _("Pending review"),
+    "listed": _("Listed"),
+    "approved": _("Approved"),
+    "rejected": _("Rejected"),
+    "delisted": _("Delisted"),
+    "superseded": _("Superseded"),
+}
+
+
+@register.filter
+def log_action(value):
+    """A product-log action code → its label; unknown codes are shown as they are."""
+    value = str(value or "")
+    if value in LOG_ACTIONS:
+        return LOG_ACTIONS[value]
+    if value.startswith("allowlist_add_"):
+        return LOG_ACTIONS["allowlist_add"]
+    if value.startswith("allowlist_remove_"):
+        return LOG_ACTIONS["allowlist_remove"]
+    return value
+
+
+@register.filter
+def log_state(value):
+    value = str(value or "")
+    return LOG_STATES.get(value, value)
