@@ -78,6 +78,10 @@ def dashboard(request):
     }
     if seller is not None and seller.status in (Status.ACTIVE, Status.EXIT_PENDING):
         context.update(selectors.seller_overview(seller=seller))
+        # The seller center may read any domain; sellers' own code stays below the catalog.
+        from marketplace.catalog.seller_selectors import seller_product_counts
+
+        context["product_counts"] = seller_product_counts(seller=seller)
     return render(request, "sellers/dashboard.html", context)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from marketplace.core.audit import history_for
@@ -81,6 +81,7 @@ def product_sales_overview(*, product: Product) -> dict:
     for entry in entries:
         lists[entry.kind].append(entry)
     return {
+        "version": product_current_version(product=product),
         "spec_rows": [
             {"code": code, "name": name, "sales": sales.get(code)} for code, name in specs.items()
         ],
@@ -106,3 +107,11 @@ def seller_attribute_names(*, seller: Seller) -> QuerySet[AttributeName]:
 
 def seller_attribute_name_get(*, seller: Seller, pk: int) -> AttributeName:
     return get_object_or_404(AttributeName.objects.select_related("seller"), seller=seller, pk=pk)
+
+
+def seller_product_counts(*, seller: Seller) -> dict[str, int]:
+    """How many of the seller's products are in each status (one grouped query)."""
+    counts = dict.fromkeys(Product.Status.values, 0)
+    rows = Product.objects.filter(seller=seller).values_list("status").annotate(n=Count("id"))
+    counts.update(dict(rows))
+    return counts

@@ -479,3 +479,21 @@ def test_exit_pending_seller_sees_exit_page_but_not_store_pages(client):
     assert client.get(reverse("seller:exit")).status_code == 200
     assert client.get(reverse("seller:business_info")).status_code == 200
     assert client.get(reverse("seller:store_page")).status_code == 403
+
+
+def test_active_seller_dashboard_counts_products_by_status(client):
+    from marketplace.catalog.models import Product
+    from tests.factories.catalog import draft_product, listed_product
+
+    seller = ActiveSellerFactory()
+    listed_product(seller=seller)
+    listed_product(seller=seller)
+    draft_product(seller=seller)
+    listed_product()  # another seller's product is not counted
+    Product.objects.filter(seller=seller, status="draft").update(status="rejected")
+    login(client, seller.user)
+    response = client.get(reverse("seller:dashboard"))
+    assert response.context["product_counts"]["listed"] == 2
+    assert response.context["product_counts"]["rejected"] == 1
+    assert response.context["product_counts"]["pending_review"] == 0
+    assert 'data-count="listed">2<' in response.content.decode()

@@ -94,6 +94,7 @@ def spec_edit(request, pk: int, code: str = ""):
         "spec_form": spec_form,
         "prices": prices,
         "attributes": attributes,
+        "version": draft,
     }
     template = "catalog/seller/spec_form.html"
     if request.htmx and adding:
