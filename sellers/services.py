@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import EnterpriseVerification, User
 from marketplace.accounts.validators import validate_mobile, validate_uscc
-from marketplace.core.audit import check_state, log_transition
+from marketplace.core.audit import check_state, log_transition, move_to
 from marketplace.core.exceptions import DomainError
 from marketplace.core.files import check_document, check_image, check_video
 from marketplace.core.notifications import notify
@@ -77,14 +77,6 @@ def _verification_of(user: User) -> EnterpriseVerification:
             )
         )
     return verification
-
-
-def _transition(seller: Seller, *, action: str, to: str, actor: User | None, reason: str = ""):
-    previous = seller.status
-    seller.status = to
-    log_transition(
-        seller, action=action, from_state=previous, to_state=to, actor=actor, reason=reason
-    )
 
 
 # --- onboarding application 入驻申请 ---------------------------------------------------------
@@ -186,8 +178,7 @@ def seller_resubmit(
     seller.reviewed_at = None
     # The reason stays readable in the history; the page shows only the open question.
     seller.rejection_reason = ""
-    _transition(seller, action="resubmit", to=Status.PENDING, actor=actor)
-    seller.save()
+    move_to(seller, Status.PENDING, action="resubmit", actor=actor, also_save=None)
     return seller
 
 
@@ -198,8 +189,7 @@ def seller_approve(*, seller: Seller, actor: User) -> Seller:
     check_state(seller, allowed=[Status.PENDING])
     seller.reviewed_at = timezone.now()
     seller.rejection_reason = ""
-    _transition(seller, action="approve", to=Status.APPROVED, actor=actor)
-    seller.save()
+    move_to(seller, Status.APPROVED, action="approve", actor=actor, also_save=None)
     notify(
         user=seller.user,
         template="seller_approved",
@@ -218,8 +208,7 @@ def seller_reject(*, seller: Seller, actor: User, reason: str) -> Seller:
     check_state(seller, allowed=[Status.PENDING])
     seller.reviewed_at = timezone.now()
     seller.rejection_reason = reason
-    _transition(seller, action="reject", to=Status.REJECTED, actor=actor, reason=reason)
-    seller.save()
+    move_to(seller, Status.REJECTED, action="reject", actor=actor, reason=reason, also_save=None)
     notify(
         user=seller.user,
         template="seller_rejected",
@@ -289,8 +278,7 @@ def business_info_certify(
         **contact,
     )
     seller.activated_at = info.certified_at
-    _transition(seller, action="certify_business_info", to=Status.ACTIVE, actor=actor)
-    seller.save()
+    move_to(seller, Status.ACTIVE, action="certify_business_info", actor=actor, also_save=None)
     return info
 
 
@@ -479,15 +467,13 @@ def joint_certification_approve(
     """Operator approves (pending → approved): the seller may now publish joint products."""
     certification = JointCertification.objects.select_for_update().get(pk=certification.pk)
     check_state(certification, allowed=[JointCertification.Status.PENDING])
-    certification.status = JointCertification.Status.APPROVED
     certification.reviewed_at = timezone.now()
-    certification.save(update_fields=["status", "reviewed_at"])
-    log_transition(
+    move_to(
         certification,
+        JointCertification.Status.APPROVED,
         action="approve",
-        from_state=JointCertification.Status.PENDING,
-        to_state=certification.status,
         actor=actor,
+        also_save=["reviewed_at"],
     )
     notify(
         user=certification.seller.user,
@@ -507,17 +493,15 @@ def joint_certification_reject(
         raise DomainError(_("Give the reason for the rejection: the seller will see it."))
     certification = JointCertification.objects.select_for_update().get(pk=certification.pk)
     check_state(certification, allowed=[JointCertification.Status.PENDING])
-    certification.status = JointCertification.Status.REJECTED
     certification.rejection_reason = reason
     certification.reviewed_at = timezone.now()
-    certification.save(update_fields=["status", "rejection_reason", "reviewed_at"])
-    log_transition(
+    move_to(
         certification,
+        JointCertification.Status.REJECTED,
         action="reject",
-        from_state=JointCertification.Status.PENDING,
-        to_state=certification.status,
         actor=actor,
         reason=reason,
+        also_save=["rejection_reason", "reviewed_at"],
     )
     notify(
         user=certification.seller.user,
@@ -606,8 +590,14 @@ def seller_request_exit(*, seller: Seller, actor: User, reason: str = "") -> Sel
             _("You can't leave the marketplace yet: %(reasons)s") % {"reasons": " ".join(blocking)}
         )
     seller.exit_reason = _clean(reason)
-    _transition(seller, action="request_exit", to=Status.EXIT_PENDING, actor=actor, reason=reason)
-    seller.save()
+    move_to(
+        seller,
+        Status.EXIT_PENDING,
+        action="request_exit",
+        actor=actor,
+        reason=reason,
+        also_save=None,
+    )
     return seller
 
 
@@ -617,8 +607,7 @@ def seller_withdraw_exit(*, seller: Seller, actor: User) -> Seller:
     seller = _lock_seller(seller)
     check_state(seller, allowed=[Status.EXIT_PENDING])
     seller.exit_reason = ""
-    _transition(seller, action="withdraw_exit", to=Status.ACTIVE, actor=actor)
-    seller.save()
+    move_to(seller, Status.ACTIVE, action="withdraw_exit", actor=actor, also_save=None)
     return seller
 
 
@@ -638,8 +627,7 @@ def seller_approve_exit(*, seller: Seller, actor: User) -> Seller:
             % {"reasons": " ".join(blocking)}
         )
     seller.exited_at = timezone.now()
-    _transition(seller, action="approve_exit", to=Status.EXITED, actor=actor)
-    seller.save()
+    move_to(seller, Status.EXITED, action="approve_exit", actor=actor, also_save=None)
     notify(
         user=seller.user,
         template="seller_exited",

@@ -46,3 +46,27 @@ def history_for(obj: models.Model):
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),
     ).select_related("actor")
+
+
+def move_to(
+    obj: models.Model,
+    to_state: str,
+    *,
+    action: str,
+    actor=None,
+    reason: str = "",
+    field: str = "status",
+    also_save: Iterable[str] | None = (),
+) -> str:
+    """Set `obj.<field>` to `to_state`, save it with the `also_save` fields the caller set
+    (None: save every field) and append the history row; return the state it came from.
+
+    The caller has locked the row and checked the source state (`check_state`).
+    """
+    from_state = getattr(obj, field)
+    setattr(obj, field, to_state)
+    obj.save(update_fields=None if also_save is None else [field, *also_save])
+    log_transition(
+        obj, action=action, from_state=from_state, to_state=to_state, actor=actor, reason=reason
+    )
+    return from_state

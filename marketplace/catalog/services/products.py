@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from marketplace.accounts.models import User
-from marketplace.core.audit import check_state, log_transition
+from marketplace.core.audit import check_state, log_transition, move_to
 from marketplace.core.exceptions import DomainError, PermissionDenied
 from marketplace.core.notifications import notify
 from sellers.models import JointCertification, Seller
@@ -119,26 +119,16 @@ def product_submit(*, product: Product, actor: User | None = None) -> ProductVer
     problems = submission_problems(product, version)
     if problems:
         raise ValidationError(problems, code="incomplete")
-    version.status = ProductVersion.Status.PENDING_REVIEW
     version.submitted_at = timezone.now()
-    version.save(update_fields=["status", "submitted_at"])
-    log_transition(
+    move_to(
         version,
+        ProductVersion.Status.PENDING_REVIEW,
         action="submit",
-        from_state=ProductVersion.Status.DRAFT,
-        to_state=version.status,
         actor=actor,
+        also_save=["submitted_at"],
     )
     if product.status == Product.Status.DRAFT:
-        product.status = Product.Status.PENDING_REVIEW
-        product.save(update_fields=["status"])
-        log_transition(
-            product,
-            action="submit",
-            from_state=Product.Status.DRAFT,
-            to_state=product.status,
-            actor=actor,
-        )
+        move_to(product, Product.Status.PENDING_REVIEW, action="submit", actor=actor)
     return version
 
 
@@ -191,41 +181,30 @@ def product_approve(*, version: ProductVersion, actor: User) -> Product:
     previous = product.listed_version
     if previous is not None and previous.pk != version.pk:
         previous = ProductVersion.objects.select_for_update().get(pk=previous.pk)
-        previous.status = ProductVersion.Status.SUPERSEDED
-        previous.save(update_fields=["status"])
-        log_transition(
-            previous,
-            action="supersede",
-            from_state=ProductVersion.Status.APPROVED,
-            to_state=previous.status,
-            actor=actor,
-        )
-    version.status = ProductVersion.Status.APPROVED
+        move_to(previous, ProductVersion.Status.SUPERSEDED, action="supersede", actor=actor)
     version.reviewed_at = now
     version.reviewer = actor
     version.rejection_reason = ""
-    version.save(update_fields=["status", "reviewed_at", "reviewer", "rejection_reason"])
-    log_transition(
+    move_to(
         version,
+        ProductVersion.Status.APPROVED,
         action="approve",
-        from_state=ProductVersion.Status.PENDING_REVIEW,
-        to_state=version.status,
         actor=actor,
+        also_save=["reviewed_at", "reviewer", "rejection_reason"],
     )
-    from_state = product.status
     product.listed_version = version
-    product.status = Product.Status.LISTED
-    if from_state != Product.Status.LISTED:
+    if product.status != Product.Status.LISTED:
         product.listed_at = now
     product.delisted_at = None
     product.delist_reason = ""
-    product.save(
-        update_fields=["listed_version", "status", "listed_at", "delisted_at", "delist_reason"]
+    move_to(
+        product,
+        Product.Status.LISTED,
+        action="approve",
+        actor=actor,
+        also_save=["listed_version", "listed_at", "delisted_at", "delist_reason"],
     )
     product_refresh_listing(product)
-    log_transition(
-        product, action="approve", from_state=from_state, to_state=product.status, actor=actor
-    )
     notify(
         user=product.seller.user,
         template="product_approved",
@@ -247,30 +226,19 @@ def product_reject(*, version: ProductVersion, actor: User, reason: str) -> Prod
     product = _lock_product(version.product)
     version = ProductVersion.objects.select_for_update().get(pk=version.pk)
     check_state(version, allowed=[ProductVersion.Status.PENDING_REVIEW])
-    version.status = ProductVersion.Status.REJECTED
     version.reviewed_at = timezone.now()
     version.reviewer = actor
     version.rejection_reason = reason
-    version.save(update_fields=["status", "reviewed_at", "reviewer", "rejection_reason"])
-    log_transition(
+    move_to(
         version,
+        ProductVersion.Status.REJECTED,
         action="reject",
-        from_state=ProductVersion.Status.PENDING_REVIEW,
-        to_state=version.status,
         actor=actor,
         reason=reason,
+        also_save=["reviewed_at", "reviewer", "rejection_reason"],
     )
     if product.status == Product.Status.PENDING_REVIEW:
-        product.status = Product.Status.REJECTED
-        product.save(update_fields=["status"])
-        log_transition(
-            product,
-            action="reject",
-            from_state=Product.Status.PENDING_REVIEW,
-            to_state=product.status,
-            actor=actor,
-            reason=reason,
-        )
+        move_to(product, Product.Status.REJECTED, action="reject", actor=actor, reason=reason)
     notify(
         user=product.seller.user,
         template="product_rejected",
@@ -291,15 +259,7 @@ def product_revise(*, product: Product, actor: User | None = None) -> ProductVer
     _check_seller_active(product.seller)
     check_state(product, allowed=[Product.Status.REJECTED])
     draft = _copy_version(_latest_version(product), number=_next_number(product))
-    product.status = Product.Status.DRAFT
-    product.save(update_fields=["status"])
-    log_transition(
-        product,
-        action="revise",
-        from_state=Product.Status.REJECTED,
-        to_state=product.status,
-        actor=actor,
-    )
+    move_to(product, Product.Status.DRAFT, action="revise", actor=actor)
     return draft
 
 
@@ -346,27 +306,26 @@ def product_delist(
         product=product,
         status__in=[ProductVersion.Status.DRAFT, ProductVersion.Status.PENDING_REVIEW],
     ):
-        from_state = version.status
-        version.status = ProductVersion.Status.REJECTED
         version.rejection_reason = _("Closed because the product was delisted.")
         version.reviewed_at = now
-        version.save(update_fields=["status", "rejection_reason", "reviewed_at"])
-        log_transition(
-            version, action="close", from_state=from_state, to_state=version.status, actor=actor
+        move_to(
+            version,
+            ProductVersion.Status.REJECTED,
+            action="close",
+            actor=actor,
+            also_save=["rejection_reason", "reviewed_at"],
         )
-    product.status = Product.Status.DELISTED
     product.delisted_at = now
     product.delist_reason = reason
-    product.save(update_fields=["status", "delisted_at", "delist_reason"])
-    bump_generation()  # cached lists (catalog/cache.py)
-    log_transition(
+    move_to(
         product,
+        Product.Status.DELISTED,
         action="delist_by_operator" if by_operator else "delist",
-        from_state=Product.Status.LISTED,
-        to_state=product.status,
         actor=actor,
         reason=reason,
+        also_save=["delisted_at", "delist_reason"],
     )
+    bump_generation()  # cached lists (catalog/cache.py)
     if by_operator:  # a seller who delists knows it already
         notify(
             user=product.seller.user,
@@ -385,15 +344,7 @@ def product_relist(*, product: Product, actor: User | None = None) -> ProductVer
     check_state(product, allowed=[Product.Status.DELISTED])
     source = product.listed_version or _latest_version(product)
     draft = _copy_version(source, number=_next_number(product))
-    product.status = Product.Status.DRAFT
-    product.save(update_fields=["status"])
-    log_transition(
-        product,
-        action="relist",
-        from_state=Product.Status.DELISTED,
-        to_state=product.status,
-        actor=actor,
-    )
+    move_to(product, Product.Status.DRAFT, action="relist", actor=actor)
     return draft
 
 
