@@ -28,7 +28,7 @@ RUN if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
     fi \
     && DJANGO_ENV=production SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
        python manage.py collectstatic --noinput \
-    && mkdir -p /app/var/media \
+    && mkdir -p /app/var/media /app/var/private \
     && chown -R app:app /app/var
 
 USER app

@@ -179,8 +179,38 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
     }
+# Private documents (business licences, authorization letters): never under MEDIA_ROOT,
+# never given a public URL. Pages link to them through marketplace.core.private_files,
+# which checks who asks and then streams the file (local disk) or redirects to a
+# presigned URL that expires after PRIVATE_FILE_URL_EXPIRE seconds (S3).
+PRIVATE_FILES_ROOT = env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private"))
+if Path(PRIVATE_FILES_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
+    raise ImproperlyConfigured("PRIVATE_FILES_ROOT must not be inside MEDIA_ROOT.")
+PRIVATE_FILE_LINK_MAX_AGE = env.int("PRIVATE_FILE_LINK_MAX_AGE", default=3600)
+PRIVATE_FILE_URL_EXPIRE = env.int("PRIVATE_FILE_URL_EXPIRE", default=300)
+if AWS_STORAGE_BUCKET_NAME:
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_default_storage["OPTIONS"],
+            # The media bucket by default; a bucket of its own keeps them apart further.
+            "bucket_name": env.str(
+                "AWS_PRIVATE_STORAGE_BUCKET_NAME", default=AWS_STORAGE_BUCKET_NAME
+            ),
+            "location": "private",
+            "querystring_auth": True,
+            "querystring_expire": PRIVATE_FILE_URL_EXPIRE,
+            "custom_domain": None,  # a CDN domain would hand out unsigned URLs
+        },
+    }
+else:
+    _private_storage = {
+        "BACKEND": "marketplace.core.private_files.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_FILES_ROOT},
+    }
 STORAGES = {
     "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -12,6 +12,7 @@ from marketplace.core import views as core_views
 urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("files/<str:token>/", core_views.private_file, name="private_file"),
     # Django's language switch, wrapped to remember the choice on the account.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

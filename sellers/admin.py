@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from marketplace.core.admin_actions import ask_reason, history_table, run_each
+from marketplace.core.private_files import private_url
 
 from . import services
 from .models import BusinessInfo, JointCertification, Seller, ServiceGroup, StoreImage, StorePage
@@ -127,7 +128,7 @@ class SellerAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{url}" target="_blank" rel="noopener">'
             '<img src="{url}" alt="{alt}" style="max-width: 320px; max-height: 240px"></a>',
-            url=verification.licence.url,
+            url=private_url(verification, "licence"),
             alt=_("business licence"),
         )
 
@@ -188,7 +189,7 @@ class JointCertificationAdmin(admin.ModelAdmin):
         "company_name",
         "credit_code",
         "seller_entity",
-        "authorization_letter",
+        "letter",
         "products_description",
         "rejection_reason",
         "submitted_at",
@@ -206,6 +207,17 @@ class JointCertificationAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("seller's company"))
     def seller_entity(self, obj):
         return f"{obj.seller.company_name} ({obj.seller.credit_code})"
+
+    @admin.display(description=gettext_lazy("authorization letter"))
+    def letter(self, obj):
+        url = private_url(obj, "authorization_letter")
+        if not url:
+            return "—"
+        return format_html(
+            '<a href="{url}" target="_blank" rel="noopener">{label}</a>',
+            url=url,
+            label=_("View the authorization letter"),
+        )
 
     @admin.display(description=gettext_lazy("history"))
     def history(self, obj):

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.private_files import private_storage
+
 
 def seller_upload_to(instance, filename: str) -> str:
     seller_id = getattr(instance, "seller_id", None) or instance.pk
@@ -153,7 +155,10 @@ class JointCertification(models.Model):
     company_name = models.CharField(_("certified company name"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18)
     authorization_letter = models.FileField(
-        _("authorization letter"), upload_to=seller_upload_to, max_length=300
+        _("authorization letter"),
+        upload_to=seller_upload_to,
+        max_length=300,
+        storage=private_storage,
     )
     products_description = models.TextField(_("joint products planned"))
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
@@ -175,6 +180,12 @@ class JointCertification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_name} ({self.get_status_display()})"
+
+    def can_view_private_file(self, user, field_name: str) -> bool:
+        """The letter is for the seller's account and the operators only."""
+        if field_name != "authorization_letter" or not (user.is_authenticated and user.is_active):
+            return False
+        return user.is_staff or user.pk == self.seller.user_id
 
 
 class ServiceGroup(models.Model):

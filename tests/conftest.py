@@ -32,17 +32,23 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
-    """Uploaded files of a test go to its own temporary folder."""
+    """Uploaded files of a test go to its own temporary folders (public and private)."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_FILES_ROOT = str(tmp_path / "private")
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": settings.MEDIA_ROOT, "base_url": settings.MEDIA_URL},
         },
+        "private": {
+            "BACKEND": "marketplace.core.private_files.PrivateFileSystemStorage",
+            "OPTIONS": {"location": settings.PRIVATE_FILES_ROOT},
+        },
     }
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.PRIVATE_FILES_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

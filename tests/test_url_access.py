@@ -15,6 +15,8 @@ it, the tests below:
   for GET and POST alike, and a POST by the wrong owner changes nothing.
 - API_SELLER / API_OWNED: the same for the seller API: anonymous → 401/403, wrong role →
   403, another seller's object → 404.
+- PRIVATE_FILE: a signed link to a private document: anonymous → log in; its owner
+  account and staff → 200; any other account → 404.
 
 The Django admin (`admin:`) is the operators' (is_staff) and is checked once; the API
 schema and docs, static, media and the JavaScript catalog are public.
@@ -44,6 +46,7 @@ from marketplace.catalog.models import (
     SpecSales,
 )
 from marketplace.core.models import TransitionLog
+from marketplace.core.private_files import make_token
 from sellers.models import (
     BusinessInfo,
     JointCertification,
@@ -72,6 +75,7 @@ SELLER = "seller"
 OWNED = "owner-scoped object"
 API_SELLER = "API: seller"
 API_OWNED = "API: owner-scoped object"
+PRIVATE_FILE = "private file (owner and staff)"
 
 S = Seller.Status
 ACTIVE = (S.ACTIVE,)
@@ -212,6 +216,11 @@ URLS: dict[str, Route] = {
     "api-catalog-product": Route(PUBLIC, kwargs=lambda w, s: {"pk": w.shop_window.pk}, api=True),
     "api-schema": Route(PUBLIC, api=True),
     "api-docs": Route(PUBLIC),
+    # --- a private document, by signed link ------------------------------------------------
+    "private_file": Route(
+        PRIVATE_FILE,
+        kwargs=lambda w, s: {"token": make_token(s.seller.user.enterprise_verification, "licence")},
+    ),
     # --- any signed-in account -------------------------------------------------------------
     "seller:dashboard": Route(LOGIN),
     "seller:apply": Route(LOGIN, GP),
@@ -395,6 +404,7 @@ def test_the_table_has_every_class():
         OWNED,
         API_SELLER,
         API_OWNED,
+        PRIVATE_FILE,
     }
 
 
@@ -408,7 +418,7 @@ def test_public_urls_open_without_log_in(name, world, client):
     assert response.status_code in (200, 204, 302), response.status_code
 
 
-@pytest.mark.parametrize("name", rows(LOGIN, SELLER, OWNED))
+@pytest.mark.parametrize("name", rows(LOGIN, SELLER, OWNED, PRIVATE_FILE))
 def test_anonymous_visitors_are_sent_to_log_in(name, world, client):
     route = URLS[name]
     before = snapshot()
@@ -480,6 +490,18 @@ def test_any_signed_in_account_gets_in(name, world, client):
         response = client.get(url_of(name, world, world.own))
         assert response.status_code in (200, 302), (role, response.status_code)
         assert not login_redirect(response)
+
+
+@pytest.mark.parametrize("name", rows(PRIVATE_FILE))
+def test_private_files_are_for_their_owner_and_staff_only(name, world, client):
+    url = url_of(name, world, world.own)
+    owner = ("owner", lambda: world.own.seller.user)
+    another = ("another seller", lambda: world.other.seller.user)
+    for role, make_user in [owner, another, *ROLES.items()]:
+        client.force_login(make_user())
+        expected = 200 if role in ("owner", "staff, not a seller") else 404
+        assert client.get(url).status_code == expected, role
+        client.logout()
 
 
 # --- wrong owner --------------------------------------------------------------------------

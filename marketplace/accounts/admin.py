@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.private_files import private_url
 
 from .models import EnterpriseVerification, IndividualVerification, User
 
@@ -13,12 +17,24 @@ class EnterpriseVerificationInline(admin.StackedInline):
         "company_name",
         "credit_code",
         "legal_representative",
-        "licence",
+        "licence_link",
         "verified_at",
     ]
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("business licence"))
+    def licence_link(self, obj):
+        url = private_url(obj, "licence")
+        if not url:
+            return "—"
+        return format_html(
+            '<a href="{url}" target="_blank" rel="noopener">{label}</a>',
+            url=url,
+            label=gettext("View the business licence"),
+        )
 
 
 @admin.register(User)

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.private_files import private_storage
+
 from .validators import validate_mobile
 
 
@@ -75,7 +77,12 @@ class EnterpriseVerification(models.Model):
     company_name = models.CharField(_("company name"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, db_index=True)
     legal_representative = models.CharField(_("legal representative"), max_length=100)
-    licence = models.FileField(_("business licence"), upload_to=licence_upload_to, max_length=300)
+    licence = models.FileField(
+        _("business licence"),
+        upload_to=licence_upload_to,
+        max_length=300,
+        storage=private_storage,
+    )
     verified_at = models.DateTimeField(_("verified at"))
 
     class Meta:
@@ -84,6 +91,12 @@ class EnterpriseVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_name} ({self.credit_code})"
+
+    def can_view_private_file(self, user, field_name: str) -> bool:
+        """The licence is for the verified account and the operators only."""
+        if field_name != "licence" or not (user.is_authenticated and user.is_active):
+            return False
+        return user.is_staff or user.pk == self.user_id
 
 
 class IndividualVerification(models.Model):

@@ -1,6 +1,10 @@
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from . import private_files
 
 
 def home(request):
@@ -13,3 +17,12 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+@require_safe
+def private_file(request, token: str):
+    """A private document (business licence, authorization letter) for its owner account
+    and the operators; 404 for anyone else, as for a bad or expired link."""
+    fieldfile = private_files.fetch_file(token, request.user)
+    return private_files.serve(fieldfile)

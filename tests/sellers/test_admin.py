@@ -89,7 +89,9 @@ def test_seller_change_page_shows_history_and_licence(admin_client, operator):
     html = response.content.decode()
     assert response.status_code == 200
     assert "approve" in html and "operator" in html
-    assert seller.user.enterprise_verification.licence.url in html
+    # The licence is shown through the signed private-file link, never a media URL.
+    assert 'src="/files/' in html
+    assert seller.user.enterprise_verification.licence.name not in html
 
 
 def test_seller_changelist_search_and_filter(admin_client):
