@@ -172,6 +172,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # Presigned URLs with SigV4 (some S3-compatible endpoints default to v2).
+            "signature_version": "s3v4",
         },
     }
 else:
