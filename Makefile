@@ -59,6 +59,7 @@ lint: install-dev
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 format: install-dev
 	$(VENV)/bin/ruff format .
