@@ -64,6 +64,9 @@ class SellerAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     search_fields = ["company_name", "store_name", "user__username", "credit_code"]
+    search_help_text = gettext_lazy(
+        "Search by company name, store name, username or unified social credit code."
+    )
     list_select_related = ["user"]
     date_hierarchy = "submitted_at"
     actions = ["approve_applications", "reject_applications", "approve_exits"]
@@ -181,7 +184,11 @@ class JointCertificationAdmin(admin.ModelAdmin):
     list_display = ["company_name", "credit_code", "seller", "status", "submitted_at"]
     list_filter = ["status"]
     search_fields = ["company_name", "credit_code", "seller__store_name", "seller__user__username"]
+    search_help_text = gettext_lazy(
+        "Search by company name, unified social credit code, store name or username."
+    )
     list_select_related = ["seller"]
+    date_hierarchy = "submitted_at"
     actions = ["approve_certifications", "reject_certifications"]
     readonly_fields = [
         "seller",
@@ -271,6 +278,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ServiceGroupAdmin(ReadOnlyAdmin):
     list_display = ["name", "seller", "phone", "email", "hours"]
     search_fields = ["name", "seller__store_name", "seller__company_name"]
+    search_help_text = gettext_lazy("Search by group name, store name or company name.")
     list_select_related = ["seller"]
 
 
@@ -279,6 +287,7 @@ class BusinessInfoAdmin(ReadOnlyAdmin):
     list_display = ["seller", "province", "city", "district", "has_marketplace_contact"]
     list_filter = ["has_marketplace_contact", "province"]
     search_fields = ["seller__store_name", "seller__company_name", "address_detail"]
+    search_help_text = gettext_lazy("Search by store name, company name or address.")
     list_select_related = ["seller"]
 
 
@@ -298,5 +307,6 @@ class StoreImageInline(admin.TabularInline):
 class StorePageAdmin(ReadOnlyAdmin):
     list_display = ["seller", "updated_at"]
     search_fields = ["seller__store_name", "seller__company_name"]
+    search_help_text = gettext_lazy("Search by store name or company name.")
     list_select_related = ["seller"]
     inlines = [StoreImageInline]

@@ -42,6 +42,8 @@ class AccountAdmin(UserAdmin):
     list_display = ["username", "account_id", "email", "mobile", "real_name_status", "is_staff"]
     list_filter = ["real_name_status", "is_staff", "is_active"]
     search_fields = ["username", "account_id", "email", "mobile"]
+    search_help_text = _("Search by username, account ID, e-mail or mobile number.")
+    date_hierarchy = "date_joined"
     readonly_fields = ["account_id", "real_name_status", "last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["username", "account_id", "password"]}),
@@ -63,6 +65,9 @@ class AccountAdmin(UserAdmin):
 class IndividualVerificationAdmin(admin.ModelAdmin):
     list_display = ["user", "real_name", "verified_at"]
     search_fields = ["user__username", "real_name"]
+    search_help_text = _("Search by username or real name.")
+    list_select_related = ["user"]
+    date_hierarchy = "verified_at"
     readonly_fields = ["user", "real_name", "id_number", "verified_at"]
 
     def has_add_permission(self, request):

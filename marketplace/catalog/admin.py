@@ -128,7 +128,9 @@ class ProductVersionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "seller", "delivery_type", "status", "submitted_at", "reviewed_at")
     list_filter = (ReviewStatusFilter, "product__delivery_type", "category")
     search_fields = ("name", "product__seller__store_name", "product__seller__company_name")
+    search_help_text = gettext_lazy("Search by product name, store name or company name.")
     list_select_related = ("product__seller", "category")
+    date_hierarchy = "submitted_at"
     ordering = ("submitted_at", "id")
     actions = ("approve", "reject")
     readonly_fields = ("diff_with_listed", "review_summary")
@@ -142,6 +144,15 @@ class ProductVersionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # the change page is read-only; review happens through the actions
+
+    def get_queryset(self, request):
+        # The review page shows the product, its seller, and the version's category and
+        # service group: joined here rather than fetched one query each.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product__seller", "category", "service_group")
+        )
 
     @admin.display(description=gettext_lazy("seller"))
     def seller(self, obj):
@@ -167,9 +178,12 @@ class ProductVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("changes against the version on sale"))
     def diff_with_listed(self, obj):
-        listed = obj.product.listed_version
-        if listed is not None and listed.pk == obj.pk:
-            listed = None
+        listed_id = obj.product.listed_version_id
+        listed = None
+        if listed_id is not None and listed_id != obj.pk:
+            listed = ProductVersion.objects.select_related("category", "service_group").get(
+                pk=listed_id
+            )
         # HtmlDiff escapes every line of text it puts in the table.
         return mark_safe(DIFF_STYLE + version_diff_table(listed, obj))  # noqa: S308
 
@@ -220,7 +234,11 @@ class ProductAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "delivery_type", "category", "seller")
     search_fields = ("name", "search_text", "seller__store_name", "seller__company_name")
+    search_help_text = gettext_lazy(
+        "Search by product name, summary, tags, store name or company name."
+    )
     list_select_related = ("seller", "category")
+    date_hierarchy = "listed_at"
     actions = ("delist",)
     readonly_fields = (
         "seller",
@@ -275,7 +293,9 @@ class ProductAdmin(admin.ModelAdmin):
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("slug", "name_en", "name_zh", "parent", "position")
     list_editable = ("position",)
+    list_select_related = ("parent",)  # the parent column, without a query per row
     search_fields = ("slug", "name_en", "name_zh")
+    search_help_text = gettext_lazy("Search by slug or name (English or Chinese).")
     prepopulated_fields = {"slug": ("name_en",)}
 
 
@@ -283,3 +303,4 @@ class CategoryAdmin(admin.ModelAdmin):
 class RegionAdmin(admin.ModelAdmin):
     list_display = ("code", "name_en", "name_zh")
     search_fields = ("code", "name_en", "name_zh")
+    search_help_text = gettext_lazy("Search by code or name (English or Chinese).")

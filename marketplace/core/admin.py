@@ -25,6 +25,9 @@ class HeartbeatAdmin(admin.ModelAdmin):
 class TransitionLogAdmin(admin.ModelAdmin):
     """The history of every state machine: append-only, so read-only here."""
 
+    # These tables only grow: skip counting every row of them on each page.
+    show_full_result_count = False
+
     list_display = [
         "created_at",
         "content_type",
@@ -37,6 +40,7 @@ class TransitionLogAdmin(admin.ModelAdmin):
     ]
     list_filter = ["content_type", "action", "to_state", "created_at"]
     search_fields = ["object_id", "action", "actor__username", "reason"]
+    search_help_text = _("Search by object ID, action, actor's username or reason.")
     list_select_related = ["content_type", "actor"]
     date_hierarchy = "created_at"
 
@@ -72,9 +76,13 @@ class NotificationAdmin(admin.ModelAdmin):
     Read-only: rows are written by `notify` and sent by the worker.
     """
 
+    # These tables only grow: skip counting every row of them on each page.
+    show_full_result_count = False
+
     list_display = ["created_at", "user", "template", "sent_at", "recipient", "attempts"]
     list_filter = ["template", SentFilter, "created_at"]
     search_fields = ["user__username", "recipient"]
+    search_help_text = _("Search by username or recipient address.")
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     fields = [

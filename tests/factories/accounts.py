@@ -1,7 +1,8 @@
 import factory
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from marketplace.accounts.models import EnterpriseVerification, User
+from marketplace.accounts.models import EnterpriseVerification, IndividualVerification, User
 from marketplace.accounts.validators import uscc_check_char
 
 PASSWORD = "market-Pass-2026"
@@ -46,3 +47,20 @@ class EnterpriseVerificationFactory(factory.django.DjangoModelFactory):
     legal_representative = "Zhang San"
     licence = factory.django.ImageField(filename="licence.png", format="PNG")
     verified_at = factory.LazyFunction(timezone.now)
+
+
+class IndividualVerificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndividualVerification
+
+    user = factory.SubFactory(UserFactory, real_name_status=User.RealName.INDIVIDUAL)
+    real_name = factory.Sequence(lambda n: f"Wang Wu {n}")
+    id_number = "11010519491231002X"
+    verified_at = factory.LazyFunction(timezone.now)
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Operators {n}")

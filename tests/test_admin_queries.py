@@ -1,0 +1,189 @@
+"""No N+1 in the operators' admin: a changelist costs the same number of queries with 2
+rows as with 12, and every change page opens.
+
+Every model registered with the admin needs a case here (`test_every_admin_has_a_case`),
+so a new admin gets its query-count test too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from marketplace.accounts.models import IndividualVerification, User
+from marketplace.catalog import services as catalog_services
+from marketplace.catalog.models import Category, Product, ProductVersion, Region
+from marketplace.core.models import Heartbeat, Notification, TransitionLog
+from sellers.models import BusinessInfo, JointCertification, Seller, ServiceGroup, StorePage
+from tests.factories.accounts import (
+    EnterpriseUserFactory,
+    GroupFactory,
+    IndividualVerificationFactory,
+    UserFactory,
+)
+from tests.factories.catalog import CategoryFactory, RegionFactory, listed_product
+from tests.factories.catalog_publishing import listed_product as reviewed_product
+from tests.factories.catalog_publishing import pending_product
+from tests.factories.core import HeartbeatFactory, NotificationFactory, TransitionLogFactory
+from tests.factories.sellers import (
+    ActiveSellerFactory,
+    BusinessInfoFactory,
+    JointCertificationFactory,
+    SellerFactory,
+    ServiceGroupFactory,
+    StorePageFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _categories(n: int) -> None:
+    # Each with its own parent: the changelist shows the parent.
+    for _ in range(n):
+        CategoryFactory(parent=CategoryFactory())
+
+
+def _products(n: int) -> None:
+    for i in range(n):
+        product = listed_product(name=f"Product {i}", regions=[RegionFactory()])
+        TransitionLogFactory(object_id=str(product.pk))
+
+
+def _pending_versions(n: int) -> None:
+    for _ in range(n):
+        pending_product()
+
+
+def _product_version_to_review() -> ProductVersion:
+    """A listed product with a new version under review: the change page shows a diff."""
+    product = reviewed_product()
+    draft = catalog_services.product_edit_listed(product=product, actor=None)
+    specs = [catalog_services.spec_as_input(spec) for spec in draft.specs.all()]
+    specs[0]["prices"][0]["amount"] = "123.45"
+    catalog_services.product_version_update(
+        product=product, fields={"summary": "A new summary"}, specs=specs
+    )
+    catalog_services.product_submit(product=product, actor=None)
+    draft.refresh_from_db()
+    return draft
+
+
+def _store_pages(n: int) -> None:
+    for _ in range(n):
+        page = StorePageFactory()
+        page.images.create(image="sellers/store.png", position=0)
+
+
+@dataclass
+class Case:
+    """How to make `n` rows the changelist lists, and the object whose change page opens."""
+
+    make_rows: Callable[[int], object]
+    change_object: Callable[[], object] | None = None
+    query: dict = field(default_factory=dict)  # the changelist's query string
+
+
+CASES: dict[type, Case] = {
+    Group: Case(lambda n: GroupFactory.create_batch(n)),
+    User: Case(lambda n: EnterpriseUserFactory.create_batch(n)),
+    IndividualVerification: Case(lambda n: IndividualVerificationFactory.create_batch(n)),
+    Heartbeat: Case(lambda n: HeartbeatFactory.create_batch(n)),
+    TransitionLog: Case(lambda n: TransitionLogFactory.create_batch(n)),
+    Notification: Case(lambda n: NotificationFactory.create_batch(n)),
+    # The review queue, with its default filter (pending review).
+    ProductVersion: Case(_pending_versions, change_object=_product_version_to_review),
+    Product: Case(_products),
+    Category: Case(_categories),
+    Region: Case(lambda n: RegionFactory.create_batch(n)),
+    Seller: Case(lambda n: SellerFactory.create_batch(n)),
+    JointCertification: Case(lambda n: JointCertificationFactory.create_batch(n)),
+    ServiceGroup: Case(lambda n: ServiceGroupFactory.create_batch(n)),
+    BusinessInfo: Case(lambda n: BusinessInfoFactory.create_batch(n)),
+    StorePage: Case(_store_pages),
+}
+
+# The review queue once more with every status, so rows of every state are listed.
+EXTRA_CHANGELISTS = [
+    pytest.param(ProductVersion, {"status": "all"}, id="catalog.productversion-all"),
+    pytest.param(Seller, {"status": Seller.Status.ACTIVE}, id="sellers.seller-active"),
+]
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+def _url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def operator_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_every_admin_has_a_case():
+    missing = sorted(_label(m) for m in admin.site._registry if m not in CASES)
+    assert not missing, f"admins without a query-count test in {__name__}: {missing}"
+    stale = sorted(_label(m) for m in CASES if m not in admin.site._registry)
+    assert not stale, f"cases for models no longer in the admin: {stale}"
+
+
+def _changelist_queries(client, model, query: dict) -> tuple[int, int, list[str]]:
+    url = _url(model, "changelist")
+    assert client.get(url, query).status_code == 200  # warm the per-process caches
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, query)
+    assert response.status_code == 200
+    return (
+        len(ctx.captured_queries),
+        response.context["cl"].result_count,
+        [q["sql"] for q in ctx.captured_queries],
+    )
+
+
+def _assert_constant(client, model, make_rows, query):
+    make_rows(2)
+    few, few_rows, few_sql = _changelist_queries(client, model, query)
+    make_rows(10)
+    many, many_rows, many_sql = _changelist_queries(client, model, query)
+    assert many_rows - few_rows >= 10, "the extra rows should be listed"
+    assert many == few, (
+        f"{_label(model)} changelist: {few} queries for {few_rows} rows, "
+        f"{many} for {many_rows}:\n" + "\n".join(many_sql)
+    )
+
+
+@pytest.mark.parametrize("model", list(CASES), ids=_label)
+def test_changelist_queries_do_not_grow_with_rows(operator_client, model):
+    case = CASES[model]
+    _assert_constant(operator_client, model, case.make_rows, case.query)
+
+
+@pytest.mark.parametrize(("model", "query"), EXTRA_CHANGELISTS)
+def test_filtered_changelist_queries_do_not_grow_with_rows(operator_client, model, query):
+    make = {
+        ProductVersion: lambda n: [listed_product() for _ in range(n)],
+        Seller: lambda n: ActiveSellerFactory.create_batch(n),
+    }[model]
+    _assert_constant(operator_client, model, make, query)
+
+
+@pytest.mark.parametrize("model", list(CASES), ids=_label)
+def test_change_page_opens(operator_client, model):
+    case = CASES[model]
+    if case.change_object is not None:
+        obj = case.change_object()
+    else:
+        case.make_rows(1)
+        obj = model._default_manager.order_by("-pk").first()
+    response = operator_client.get(_url(model, "change", obj.pk))
+    assert response.status_code == 200
