@@ -13,8 +13,8 @@ is never served after it commits, in any process and with any cache backend:
 - a category's or region's save or delete (admin) and a change to a product's regions,
   through the signals below.
 The timeout bounds what a change made outside these paths can leave: raw SQL or a shell,
-and a seller's new store name, which cards (each cached as long, _product_card.html)
-show until then.
+and a seller's new store name, which cards (each cached as long, per product, version on
+sale and language: `rendered_cards`) show until then.
 """
 
 from __future__ import annotations
@@ -23,22 +23,30 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.core.cache import InvalidCacheBackendError, cache, caches
+from django.core.cache.utils import make_template_fragment_key
+from django.db import connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template import Context
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 LIST_TIMEOUT = 300  # seconds
+CARD_TIMEOUT = 300  # seconds, as _product_card.html's {% cache %}
 
 T = TypeVar("T")
 
 
 def generation() -> int:
-    """The current catalog generation (one primary-key read)."""
-    from .models import CatalogGeneration
-
-    value = CatalogGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
-    return value or 0
+    """The current catalog generation (one primary-key read, in plain SQL: every list
+    page reads it, cached or not, and the ORM would spend longer building the query
+    than the database answering it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM catalog_cataloggeneration WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def bump_generation() -> None:
@@ -62,6 +70,29 @@ def list_key(request, template: str, generation: int) -> str:
     return f"{get_language()}:{template}:{digest}"
 
 
+# What the filter sidebar (_filters.html) shows besides the catalog and the path: the
+# filters' values. The search term, sort and page are not among them.
+FILTER_PARAMS = (
+    "category",
+    "delivery_type",
+    "billing_mode",
+    "price_min",
+    "price_max",
+    "region",
+    "tag",
+    "seller",
+)
+
+
+def filters_key(request, params) -> str:
+    """Cache key (see `get_or_build`) of the filter sidebar: the page and the values of
+    the filters, in their order (the sidebar shows the last value of a repeated one).
+    A new search term or sort, or another page, finds the sidebar already rendered."""
+    values = [(name, params.getlist(name)) for name in FILTER_PARAMS]
+    digest = hashlib.md5(repr((request.path, values)).encode(), usedforsecurity=False).hexdigest()
+    return f"{get_language()}:catalog/_filters.html:{digest}"
+
+
 def get_or_build(name: str, generation: int, build: Callable[[], T]) -> T:
     """What is cached under `name` for this catalog generation, or `build()`'s result,
     cached for the next request. Lists, and what they are built from (the category
@@ -72,6 +103,39 @@ def get_or_build(name: str, generation: int, build: Callable[[], T]) -> T:
         value = build()
         cache.set(key, value, LIST_TIMEOUT)
     return value
+
+
+def rendered_cards(products) -> list[SafeString]:
+    """The product cards (catalog/_card.html) of `products`, in order: what is cached for
+    each product, version on sale and language, in one `get_many`, and the others
+    rendered and cached in one `set_many`. The keys are those of _product_card.html's
+    `{% cache %}` (the home page), so both share every card."""
+    language = get_language()
+    keys = [
+        make_template_fragment_key("catalog-card", [p.pk, p.listed_version_id, language])
+        for p in products
+    ]
+    store = _fragment_cache()
+    cached = store.get_many(keys) if keys else {}
+    missing = {key: p for key, p in zip(keys, products, strict=True) if key not in cached}
+    if missing:
+        template = get_template("catalog/_card.html").template
+        context = Context(autoescape=True)
+        rendered = {}
+        for key, product in missing.items():
+            with context.push(product=product):
+                rendered[key] = template.render(context)
+        store.set_many(rendered, CARD_TIMEOUT)
+        cached.update(rendered)
+    return [mark_safe(cached[key]) for key in keys]
+
+
+def _fragment_cache():
+    """The cache that `{% cache %}` keeps template fragments in (as CacheNode picks it)."""
+    try:
+        return caches["template_fragments"]
+    except InvalidCacheBackendError:
+        return cache
 
 
 def _bump(sender, **kwargs) -> None:

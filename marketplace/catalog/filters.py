@@ -83,6 +83,16 @@ class ProductFilter(django_filters.FilterSet):
         model = Product
         fields: list[str] = []
 
+    def get_form_class(self):
+        """The validating form's class, built once: its fields come from the filter
+        definitions alone (django-filter would build a new class with new fields on
+        every request; each form still gets its own copy of the fields)."""
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = cls._form_class = super().get_form_class()
+        return form_class
+
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return apply_search(queryset, value)
 

@@ -18,7 +18,15 @@ from django.utils.datastructures import MultiValueDict
 from sellers.models import Seller, StoreImage
 
 from .filters import ProductFilter
-from .models import BillingMode, Category, Price, Product, Spec, SpecAttribute
+from .models import (
+    BillingMode,
+    Category,
+    Price,
+    Product,
+    ProductVersion,
+    Spec,
+    SpecAttribute,
+)
 
 # Counting every match of a broad term ("云" at 100k products) would cost more than
 # the page itself; past this many we say "more than 1,000" and stop paging there
@@ -80,6 +88,107 @@ class ProductCardPaginator(ProductPaginator):
 
     def rows(self) -> QuerySet[Product]:
         return product_card_queryset()
+
+
+class CardLogo(str):
+    """A card's logo: the stored file name (empty: none), with the `url` a FieldFile has."""
+
+    __slots__ = ()
+
+    @property
+    def url(self) -> str:
+        return _logo_storage().url(self)
+
+
+def _logo_storage():
+    return ProductVersion._meta.get_field("logo").storage
+
+
+class CardVersion:
+    __slots__ = ("id", "logo")
+
+    def __init__(self, id: int | None, logo: str | None) -> None:
+        self.id = id
+        self.logo = CardLogo(logo or "")
+
+
+class CardSeller:
+    __slots__ = ("id", "store_name")
+
+    def __init__(self, id: int, store_name: str) -> None:
+        self.id = id
+        self.store_name = store_name
+
+
+class ProductCard:
+    """What a product card (_card.html) shows, read from one row tuple: the attribute
+    paths of a Product (`product.seller.store_name`, `product.listed_version.logo.url`)
+    without building four model instances per card."""
+
+    __slots__ = (
+        "id",
+        "name",
+        "summary",
+        "delivery_type",
+        "billing_modes",
+        "min_price",
+        "category_id",
+        "listed_version_id",
+        "seller",
+        "listed_version",
+    )
+
+    def __init__(self, row: tuple) -> None:
+        (
+            self.id,
+            self.name,
+            self.summary,
+            self.delivery_type,
+            self.billing_modes,
+            self.min_price,
+            self.category_id,
+            self.listed_version_id,
+            seller_id,
+            store_name,
+            logo,
+        ) = row
+        self.seller = CardSeller(seller_id, store_name)
+        self.listed_version = CardVersion(self.listed_version_id, logo)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_CARD_ROW = [
+    "id",
+    "name",
+    "summary",
+    "delivery_type",
+    "billing_modes",
+    "min_price",
+    "category_id",
+    "listed_version_id",
+    "seller_id",
+    "seller__store_name",
+    "listed_version__logo",
+]
+
+
+class ProductCardRowPaginator(CappedPaginator):
+    """Pages of `ProductCard`s (the search and category pages): the page's ids as in
+    ProductPaginator, then their card fields as plain tuples (no model instances)."""
+
+    def _get_page(self, object_list, number, paginator):
+        ids = list(object_list.values_list("pk", flat=True))
+        rows = {
+            row[0]: row
+            for row in Product.objects.filter(status=Product.Status.LISTED, pk__in=ids)
+            .order_by()
+            .values_list(*_CARD_ROW)
+        }
+        cards = [ProductCard(rows[pk]) for pk in ids if pk in rows]
+        return super()._get_page(cards, number, paginator)
 
 
 def product_listed_queryset() -> QuerySet[Product]:
@@ -154,12 +263,18 @@ class ProductPage:
 
 
 def product_page(
-    *, params: Mapping, page_number: str | int | None = 1, per_page: int = PAGE_SIZE
+    *,
+    params: Mapping,
+    page_number: str | int | None = 1,
+    per_page: int = PAGE_SIZE,
+    cards: bool = False,
 ) -> ProductPage:
     """One page of the filtered list. Three queries: the capped count, the page's ids
-    and the page's rows."""
+    and the page's rows: Products, or with `cards` the lighter `ProductCard`s, which
+    carry only what a product card shows (HTML list pages)."""
     filterset = product_filter(params=params)
-    paginator = ProductCardPaginator(filterset.qs, min(per_page, MAX_PAGE_SIZE))
+    paginator_class = ProductCardRowPaginator if cards else ProductCardPaginator
+    paginator = paginator_class(filterset.qs, min(per_page, MAX_PAGE_SIZE))
     page = paginator.get_page(page_number)
     return ProductPage(filterset=filterset, page=page, paginator=paginator)
 
@@ -186,7 +301,6 @@ def product_get_listed(*, product_id: int) -> Product | None:
         )
         .select_related(
             "seller",
-            "seller__store_page",
             "category",
             "category__parent",
             "listed_version",

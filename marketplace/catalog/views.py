@@ -36,35 +36,48 @@ def _list_page(request, *, template: str, context: dict, params):
     """A search or category page. Its list part (filters, count, cards, pages; the
     results alone for htmx) is the same for every visitor, so it is rendered once per
     catalog generation, language and query string and then served from the cache
-    (catalog/cache.py); the page around it is rendered for the visitor."""
+    (catalog/cache.py); the page around it is rendered for the visitor. Inside it, the
+    product cards and the filter sidebar are cached on their own (a new search term
+    changes neither the sidebar nor the cards of products shown before)."""
     fragment = "catalog/_results.html" if request.htmx else "catalog/_listing.html"
     generation = list_cache.generation()
 
+    def render_filters() -> str:
+        language = get_language()
+        filters_context = {
+            **context,
+            "params": params,
+            "categories": list_cache.get_or_build(
+                "categories", generation, selectors.category_tree
+            ),
+            "regions": list_cache.get_or_build(
+                "regions", generation, lambda: list(Region.objects.all())
+            ),
+            "delivery_types": choice_labels(DeliveryType, language),
+            "billing_modes": choice_labels(BillingMode, language),
+            "selected_delivery_types": params.getlist("delivery_type"),
+            "selected_billing_modes": params.getlist("billing_mode"),
+        }
+        return render_to_string("catalog/_filters.html", filters_context, request)
+
     def render_list() -> str:
-        result = selectors.product_page(params=params, page_number=request.GET.get("page"))
+        result = selectors.product_page(
+            params=params, page_number=request.GET.get("page"), cards=True
+        )
         list_context = {
             **context,
             "filterset": result.filterset,
             "page_obj": result.page,
             "paginator": result.paginator,
+            "cards": list_cache.rendered_cards(result.page.object_list),
             "params": params,
         }
-        if not request.htmx:  # the filter sidebar
-            list_context.update(
-                {
-                    "categories": list_cache.get_or_build(
-                        "categories", generation, selectors.category_tree
-                    ),
-                    "regions": list_cache.get_or_build(
-                        "regions", generation, lambda: list(Region.objects.all())
-                    ),
-                    "delivery_types": choice_labels(DeliveryType, get_language()),
-                    "billing_modes": choice_labels(BillingMode, get_language()),
-                    "sort_choices": [(value, str(label)) for value, label in Sort.CHOICES],
-                    "selected_delivery_types": params.getlist("delivery_type"),
-                    "selected_billing_modes": params.getlist("billing_mode"),
-                }
+        if not request.htmx:  # the filter sidebar, and the sort menu
+            key = list_cache.filters_key(request, params)
+            list_context["filters"] = mark_safe(
+                list_cache.get_or_build(key, generation, render_filters)
             )
+            list_context["sort_choices"] = [(value, str(label)) for value, label in Sort.CHOICES]
         return render_to_string(fragment, list_context, request)
 
     key = list_cache.list_key(request, fragment, generation)
@@ -113,7 +126,6 @@ def product_detail(request, pk: int):
         "version": version,
         "spec_groups": selectors.spec_groups(product),
         "tags": [t.strip() for t in version.tags.split(",") if t.strip()],
-        "store_page": getattr(product.seller, "store_page", None),
     }
     return render(request, "catalog/product_detail.html", context)
 
@@ -124,11 +136,12 @@ def store(request, seller_id: int):
     if seller is None:
         raise Http404
     params = {"seller": str(seller.pk), "sort": request.GET.get("sort", Sort.NEWEST)}
-    result = selectors.product_page(params=params, page_number=request.GET.get("page"))
+    result = selectors.product_page(params=params, page_number=request.GET.get("page"), cards=True)
     context = {
         "seller": seller,
         "store_page": getattr(seller, "store_page", None),
         "page_obj": result.page,
         "paginator": result.paginator,
+        "cards": list_cache.rendered_cards(result.page.object_list),
     }
     return render(request, "catalog/store.html", context)
