@@ -57,6 +57,24 @@ class LogInView(auth_views.LoginView):
     template_name = "accounts/log_in.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        """Log in, and let the account's language (chosen with the switch or at sign-up)
+        follow the person to this browser too."""
+        response = super().form_valid(form)
+        language = form.get_user().language
+        if language and language in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
 
 @require_http_methods(["GET", "POST"])
 def log_out(request):

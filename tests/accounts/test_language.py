@@ -84,3 +84,17 @@ def test_services_accept_only_the_sites_languages():
         user_set_language(user=user, language="fr")
     user.refresh_from_db()
     assert user.language == "zh-hans"
+
+
+def test_log_in_brings_the_accounts_language_to_a_new_browser(client):
+    from django.conf import settings as django_settings
+
+    from tests.factories.accounts import PASSWORD, UserFactory
+
+    user = UserFactory(language="zh-hans")
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    # The next page is served in Chinese.
+    page = client.get("/buyer/")
+    assert '<html lang="zh-hans">' in page.content.decode()
