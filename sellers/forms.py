@@ -122,6 +122,25 @@ class BusinessInfoForm(forms.Form):
         return data
 
 
+class BusinessInfoUpdateForm(BusinessInfoForm):
+    """Change certified business information: without a new logo the current one stays."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].required = False
+        self.fields["logo"].help_text = _("Leave empty to keep the current logo.")
+
+    @classmethod
+    def initial_from(cls, info) -> dict[str, str]:
+        """The form's initial data from a `BusinessInfo` (its selects use the values)."""
+        initial = {
+            name: getattr(info, name)
+            for name in ("province", "city", "district", "address_detail", *cls.CONTACT_FIELDS)
+        }
+        initial["has_marketplace_contact"] = "yes" if info.has_marketplace_contact else "no"
+        return initial
+
+
 def _choices(names: list[str]) -> list[tuple[str, str]]:
     return [("", "---------")] + [(name, name) for name in names]
 

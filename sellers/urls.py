@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("apply/", views.apply, name="apply"),
     path("business-info/", views.business_info, name="business_info"),
+    path("business-info/edit/", views.business_info_edit, name="business_info_edit"),
     path("regions/cities/", views.region_cities, name="region_cities"),
     path("regions/districts/", views.region_districts, name="region_districts"),
     path("store/", views.store_page, name="store_page"),

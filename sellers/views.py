@@ -23,6 +23,7 @@ from marketplace.core.forms import call_service
 from . import regions, selectors, services
 from .forms import (
     BusinessInfoForm,
+    BusinessInfoUpdateForm,
     ExitRequestForm,
     JointCertificationForm,
     SellerApplicationForm,
@@ -167,6 +168,35 @@ def business_info(request, *, seller: Seller):
         )
         return redirect("seller:dashboard")
     return render(request, "sellers/business_info.html", {"seller": seller, "form": form})
+
+
+@seller_required()
+@require_http_methods(["GET", "POST"])
+def business_info_edit(request, *, seller: Seller):
+    """An active seller changes its certified business information."""
+    form = BusinessInfoUpdateForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=BusinessInfoUpdateForm.initial_from(seller.business_info),
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and call_service(
+            form,
+            services.business_info_update,
+            seller=seller,
+            actor=request.user,
+            **form.cleaned_data,
+        )
+    ):
+        messages.success(request, _("Your business information is updated."))
+        return redirect("seller:business_info")
+    return render(
+        request,
+        "sellers/business_info_edit.html",
+        {"seller": seller, "form": form, "info": seller.business_info},
+    )
 
 
 @login_required

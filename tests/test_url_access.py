@@ -233,6 +233,7 @@ URLS: dict[str, Route] = {
     "buyer:verify_individual": Route(LOGIN, GP),
     # --- a seller in a given status, no object in the URL ------------------------------------
     "seller:business_info": Route(SELLER, GP, statuses=(S.APPROVED, S.ACTIVE, S.EXIT_PENDING)),
+    "seller:business_info_edit": Route(SELLER, GP),
     "seller:store_page": Route(SELLER, GP),
     "seller:joint_certification": Route(SELLER, GP),
     "seller:service_group_list": Route(SELLER),

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 # Pages that only an active seller may open (name, needs a group pk).
 ACTIVE_ONLY = [
+    ("seller:business_info_edit", False),
     ("seller:store_page", False),
     ("seller:joint_certification", False),
     ("seller:service_group_list", False),
