@@ -8,7 +8,7 @@ from marketplace.catalog import services
 from marketplace.catalog.models import Product, ProductVersion
 from tests.factories.accounts import UserFactory
 from tests.factories.catalog_publishing import (
-    PublishingCategoryFactory,
+    CategoryFactory,
     draft_product,
     listed_product,
     pending_product,
@@ -128,7 +128,7 @@ def test_product_list_filters_and_search(admin_client):
 
 
 def test_categories_are_editable(admin_client):
-    category = PublishingCategoryFactory()
+    category = CategoryFactory()
     url = reverse("admin:catalog_category_change", args=[category.pk])
     assert admin_client.get(url).status_code == 200
     assert admin_client.get(reverse("admin:catalog_region_add")).status_code == 200

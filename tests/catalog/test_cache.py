@@ -7,8 +7,8 @@ from django.urls import reverse
 from marketplace.catalog import cache as list_cache
 from marketplace.catalog import services
 from marketplace.catalog.models import Category, Region
+from tests.factories.catalog import RegionFactory
 from tests.factories.catalog_publishing import (
-    RegionFactory,
     listed_product,
     operator,
     pending_product,

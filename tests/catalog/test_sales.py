@@ -8,7 +8,8 @@ from django.db import connection
 from marketplace.catalog import sales, services
 from marketplace.catalog.models import SpecSales
 from tests.factories.accounts import UserFactory
-from tests.factories.catalog_publishing import RegionFactory, listed_product, operator
+from tests.factories.catalog import RegionFactory
+from tests.factories.catalog_publishing import listed_product, operator
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from tests.factories.accounts import PASSWORD, UserFactory
 from tests.factories.catalog_publishing import (
     GOOD_AGREEMENT,
     AttributeNameFactory,
-    PublishingCategoryFactory,
+    CategoryFactory,
     PublishingSellerFactory,
     ServiceGroupFactory,
     draft_product,
@@ -40,7 +40,7 @@ def create_body(seller, **overrides):
     body = {
         "delivery_type": "saas",
         "name": "Script Suite",
-        "category": PublishingCategoryFactory().slug,
+        "category": CategoryFactory().slug,
         "summary": "Published from a script",
         "description": "Everything online.",
         "service_group": ServiceGroupFactory(seller=seller).pk,

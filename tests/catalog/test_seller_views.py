@@ -8,10 +8,10 @@ from django.urls import reverse
 from marketplace.catalog.models import AllowlistEntry, Product, ProductVersion, SpecSales
 from sellers.models import Seller
 from tests.factories.accounts import UserFactory
+from tests.factories.catalog import CategoryFactory
 from tests.factories.catalog_publishing import (
     GOOD_AGREEMENT,
     AttributeNameFactory,
-    PublishingCategoryFactory,
     PublishingSellerFactory,
     ServiceGroupFactory,
     draft_product,
@@ -172,7 +172,7 @@ def test_list_shows_only_own_products(seller, seller_client):
 
 
 def test_publish_flow_choose_type_fill_in_add_spec_submit(seller, seller_client):
-    category = PublishingCategoryFactory()
+    category = CategoryFactory()
     group = ServiceGroupFactory(seller=seller)
     response = seller_client.get(url("product_new"), {"delivery_type": "manual_service"})
     assert response["Location"] == url("product_create", "manual_service")

@@ -20,11 +20,11 @@ from marketplace.core.exceptions import DomainError, InvalidTransition, Permissi
 from sellers import exit_checks
 from sellers.models import JointCertification, Seller
 from tests.factories.accounts import UserFactory
+from tests.factories.catalog import RegionFactory
 from tests.factories.catalog_publishing import (
     AttributeNameFactory,
     JointCertificationFactory,
     PublishingSellerFactory,
-    RegionFactory,
     draft_product,
     filled_support_terms,
     listed_product,

@@ -12,9 +12,10 @@ import factory
 
 from marketplace.catalog import services
 from marketplace.catalog.agreements import support_terms_template
-from marketplace.catalog.models import AttributeName, Category, DeliveryType, Region
+from marketplace.catalog.models import AttributeName, DeliveryType
 from sellers.models import JointCertification, Seller
 from tests.factories.accounts import UserFactory
+from tests.factories.catalog import CategoryFactory
 from tests.factories.sellers import (
     ActiveSellerFactory,
     JointCertificationFactory,
@@ -27,26 +28,6 @@ PublishingSellerFactory = ActiveSellerFactory
 
 def approved_joint_certification(seller: Seller) -> JointCertification:
     return JointCertificationFactory(seller=seller, status=JointCertification.Status.APPROVED)
-
-
-class PublishingCategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Category
-        django_get_or_create = ("slug",)
-
-    slug = factory.Sequence(lambda n: f"pub-category-{n}")
-    name_en = factory.Sequence(lambda n: f"Category {n}")
-    name_zh = factory.Sequence(lambda n: f"类目{n}")
-
-
-class RegionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Region
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"region-{n}")
-    name_en = factory.Sequence(lambda n: f"Region {n}")
-    name_zh = factory.Sequence(lambda n: f"区域{n}")
 
 
 class AttributeNameFactory(factory.django.DjangoModelFactory):
@@ -85,7 +66,7 @@ def filled_support_terms(**values) -> str:
 def ready_fields(seller: Seller, *, delivery_type: str = DeliveryType.SAAS, **overrides) -> dict:
     fields = {
         "name": "Cloud Office",
-        "category": PublishingCategoryFactory(),
+        "category": CategoryFactory(),
         "summary": "Documents and spreadsheets online",
         "description": "A complete office suite.",
         "tags": "office,docs",
