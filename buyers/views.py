@@ -31,21 +31,31 @@ def verification(request):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def verify_enterprise(request):
+def enterprise_verification_page(request, *, done_url: str):
+    """Enterprise real-name verification, then `done_url`. The buyer center serves it, and
+    the seller center too (onboarding step 1, `seller:verify_enterprise`), so that a
+    seller stays in the seller center's layout: the layout follows the URL's namespace."""
     if request.user.real_name_status == User.RealName.ENTERPRISE:
         messages.info(request, _("This account is already verified as an enterprise."))
-        return redirect("buyer:verification")
+        return redirect(done_url)
     form = EnterpriseVerificationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         done = call_service(form, user_verify_enterprise, user=request.user, **form.cleaned_data)
         if done:
             messages.success(request, _("Your enterprise is verified."))
-            # Sellers come here from onboarding step 1 and go back there.
-            back_to_seller = request.GET.get("next") == "seller"
-            return redirect("seller:dashboard" if back_to_seller else "buyer:verification")
+            return redirect(done_url)
     return render(request, "buyers/verify_enterprise.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify_enterprise(request):
+    # Older links from onboarding step 1 say `?next=seller`: the seller center's page.
+    if request.GET.get("next") == "seller":
+        if request.method == "GET":
+            return redirect("seller:verify_enterprise")
+        return enterprise_verification_page(request, done_url="seller:dashboard")
+    return enterprise_verification_page(request, done_url="buyer:verification")
 
 
 @login_required

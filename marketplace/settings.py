@@ -37,6 +37,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A failed CSRF check gets the site's 403 page (templates/403_csrf.html) with the top bar.
+CSRF_FAILURE_VIEW = "marketplace.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "marketplace.accounts.axes_config.AxesConfig",  # django-axes, with a translated name
     "marketplace.accounts",
     "marketplace.core",
     "marketplace.catalog",
@@ -68,12 +71,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF, forms, the API): a too-large one is a 413.
+    "marketplace.core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a log-in refused by django-axes into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -102,7 +109,18 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'marketplace.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections (README, "Performance: connections"): on PostgreSQL opening a
+# connection costs more than most requests, so each process keeps its connection for
+# DB_CONN_MAX_AGE seconds and checks it before reusing it (a restarted database or a
+# dropped connection costs one failed check, never a failed request). SQLite opens a file:
+# nothing to keep. `?conn_max_age=` in DATABASE_URL wins over both.
+_keeps_connections = PRODUCTION or DATABASES["default"]["ENGINE"].endswith("postgresql")
+_conn_max_age = env.int("CONN_MAX_AGE", default=60 if _keeps_connections else 0)  # older name
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=_conn_max_age))
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS",
+    env.bool("DB_CONN_HEALTH_CHECKS", default=bool(DATABASES["default"]["CONN_MAX_AGE"])),
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -114,6 +132,39 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "buyer:dashboard"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Log-in throttling (django-axes) ------------------------------------------------------
+# Every log-in goes through authenticate(request=...): the site's and the admin's log-in
+# pages and the API's basic auth (marketplace.accounts.api_auth). Failures are kept in the
+# database, so the count holds across gunicorn workers and hosts. An account is locked
+# after AXES_FAILURE_LIMIT failures from anywhere, and a client address after as many
+# failures on any accounts; both for AXES_COOLOFF_TIME after the last failure (an operator
+# unlocks earlier in the admin, "Log-in throttling › access attempts", or
+# `manage.py axes_reset_username`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours: 15 minutes
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the client's failures: one valid account of its own would let
+# an attacker go on guessing other accounts' passwords from the same address.
+AXES_RESET_ON_SUCCESS = False
+# "Bob", "ｂｏｂ" and "bob" are one account, so they are one counter.
+AXES_USERNAME_CALLABLE = "marketplace.accounts.throttling.axes_username"
+AXES_CLIENT_IP_CALLABLE = "marketplace.accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "marketplace.accounts.throttling.lockout_response"
+AXES_VERBOSE = False
+# Requests behind this many trusted reverse proxies: the client is the address the
+# outermost of them saw (the Nth from the right in X-Forwarded-For). 0: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Password-reset e-mails: at most this many per hour for one client address and for one
+# e-mail address (cache counters: Redis in production, so every worker sees them).
+PASSWORD_RESET_RATE_PER_HOUR = env.int("PASSWORD_RESET_RATE_PER_HOUR", default=5)
+# E-mail verification: the signed link's lifetime, and resends per hour.
+EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 3600)
+EMAIL_VERIFICATION_RESENDS_PER_HOUR = 3
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -221,6 +272,12 @@ STORAGES = {
         )
     },
 }
+# Request bodies (README › Limits). Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE are spooled
+# to a temporary file instead of memory; the form fields of a request (and, through
+# RequestBodyLimitMiddleware, any body that is not a multipart upload, e.g. the API's
+# JSON) may not exceed DATA_UPLOAD_MAX_MEMORY_SIZE; a whole multipart request may not
+# exceed MAX_REQUEST_BODY_BYTES (set below, with the file sizes). Each is checked against
+# Content-Length before the body is read. The reverse proxy bounds it too.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -268,9 +325,20 @@ CELERY_BEAT_SCHEDULE: dict = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Basic auth through authenticate(request=...), so django-axes counts its failures.
+        # First, so that a refused call answers 401 with its `WWW-Authenticate` challenge
+        # (DRF takes the challenge from the first class; session auth has none: 403).
+        "marketplace.accounts.api_auth.ThrottledBasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -300,6 +368,12 @@ MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_VIDEO_BYTES = env.int("MAX_VIDEO_BYTES", default=100 * 1024 * 1024)
 MAX_DOCUMENT_BYTES = env.int("MAX_DOCUMENT_BYTES", default=20 * 1024 * 1024)
+# A whole multipart request: the largest form (store page: a video, five images and a
+# certificate) with room to spare. Keep the proxy's limit (nginx client_max_body_size)
+# at or above it.
+MAX_REQUEST_BODY_BYTES = env.int(
+    "MAX_REQUEST_BODY_BYTES", default=MAX_VIDEO_BYTES + 50 * 1024 * 1024
+)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -324,9 +398,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every log-in at INFO; lockouts are WARNING and stay visible.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 SITE_NAME = _("Open Marketplace")
+# Where buyers and sellers write to the marketplace's support (the footer's contact page).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@marketplace.example")
+SUPPORT_PHONE = env.str("SUPPORT_PHONE", default="400-000-0000")
 # Where people reach the site: links in e-mails are built from it (no request there).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

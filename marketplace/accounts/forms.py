@@ -1,13 +1,20 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.files import check_image
 from marketplace.core.forms import UploadField
 
 from .models import User
+from .services import check_account_name, check_email_free
 from .validators import validate_id_number, validate_mobile, validate_uscc
+
+
+def _password_rules() -> str:
+    """The password rules, from the validators in force, shown before the first try."""
+    return " ".join(str(text) for text in password_validation.password_validators_help_texts())
 
 
 class SignUpForm(forms.Form):
@@ -22,14 +29,19 @@ class SignUpForm(forms.Form):
     mobile = forms.CharField(
         label=_("Mobile"), max_length=20, required=False, validators=[validate_mobile]
     )
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        strip=False,
+        help_text=lazy(_password_rules, str)(),
+    )
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def clean_username(self):
-        username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("This account name is taken."))
-        return username
+        return check_account_name(self.cleaned_data["username"])
+
+    def clean_email(self):
+        return check_email_free(self.cleaned_data["email"])
 
     def clean(self):
         data = super().clean()
@@ -45,13 +57,28 @@ class SignUpForm(forms.Form):
         return data
 
 
+class CreditCodeField(forms.CharField):
+    """A unified social credit code, trimmed and upper-cased, checked by `validate_uscc`
+    alone: its message covers the length too, so a mistyped code gets one clear message
+    rather than a length message and a format message together."""
+
+    default_validators = [validate_uscc]
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Unified social credit code"))
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        # The browser stops at 18 characters; the server's check is validate_uscc.
+        return {**super().widget_attrs(widget), "maxlength": "18"}
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
 class EnterpriseVerificationForm(forms.Form):
     company_name = forms.CharField(label=_("Company name"), max_length=200)
-    credit_code = forms.CharField(
-        label=_("Unified social credit code"),
-        max_length=18,
-        min_length=18,
-        validators=[validate_uscc],
+    credit_code = CreditCodeField(
         help_text=_("18 characters, as printed on the business licence."),
     )
     legal_representative = forms.CharField(label=_("Legal representative"), max_length=100)

@@ -5,11 +5,14 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.files import new_upload_key
 from marketplace.core.private_files import private_storage
 
+from .names import email_key, name_key
 from .validators import validate_mobile
 
 
@@ -33,6 +36,15 @@ class User(AbstractUser):
         _("account ID"), max_length=32, unique=True, default=new_account_id, editable=False
     )
     email = models.EmailField(_("e-mail"), blank=True)
+    # Set when the person opens the signed link sent to `email`; cleared when it changes.
+    # Selling (the onboarding application) needs it.
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    # Uniqueness keys, computed in save() (see names.py): the look-alike skeleton of the
+    # account name and the case-folded e-mail address.
+    name_key = models.CharField(_("name key"), max_length=150, editable=False, default="")
+    email_key = models.CharField(
+        _("e-mail key"), max_length=254, editable=False, default="", blank=True
+    )
     mobile = models.CharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
     real_name_status = models.CharField(
         _("real-name status"), max_length=16, choices=RealName.choices, default=RealName.NONE
@@ -50,10 +62,34 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
+        permissions = [
+            # Operators: licences, authorization letters and ID numbers (README › Operators).
+            ("view_private_documents", "Can view private documents and full ID numbers"),
+        ]
         constraints = [
             # "Bob" and "bob" are one account name, even when both sign up at once.
             models.UniqueConstraint(Lower("username"), name="unique_account_name_ci"),
+            # ... and so are "Ä-user"/"ä-user" on SQLite too, and "аlice" (Cyrillic а)/"alice".
+            models.UniqueConstraint(fields=["name_key"], name="unique_account_name_key"),
+            # One account per e-mail address, in any case; accounts without one are many.
+            models.UniqueConstraint(
+                fields=["email_key"], condition=~Q(email_key=""), name="unique_account_email_key"
+            ),
         ]
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.username)
+        self.email_key = email_key(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            keys = {"username": "name_key", "email": "email_key"}
+            extra = {keys[f] for f in update_fields if f in keys}
+            kwargs["update_fields"] = {*update_fields, *extra}
+        super().save(*args, **kwargs)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def account_name(self) -> str:
@@ -65,14 +101,26 @@ class User(AbstractUser):
 
 
 def licence_upload_to(instance, filename: str) -> str:
-    return f"verification/{instance.user.account_id}/{uuid.uuid4().hex}-{filename}"
+    # A short generated key; the original name is kept for display (core/files.py).
+    return new_upload_key("verification", filename)
+
+
+def can_view_private_documents(user) -> bool:
+    """Operators with the explicit permission (not every staff account) see licences,
+    authorization letters and full ID numbers."""
+    return bool(
+        user.is_authenticated and user.is_staff and user.has_perm("accounts.view_private_documents")
+    )
 
 
 class EnterpriseVerification(models.Model):
     """Enterprise real-name verification (企业实名认证) of one account."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, related_name="enterprise_verification"
+        User,
+        on_delete=models.CASCADE,
+        related_name="enterprise_verification",
+        verbose_name=_("account"),
     )
     company_name = models.CharField(_("company name"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, db_index=True)
@@ -93,17 +141,21 @@ class EnterpriseVerification(models.Model):
         return f"{self.company_name} ({self.credit_code})"
 
     def can_view_private_file(self, user, field_name: str) -> bool:
-        """The licence is for the verified account and the operators only."""
+        """The licence is for the verified account and the operators allowed to see
+        private documents only."""
         if field_name != "licence" or not (user.is_authenticated and user.is_active):
             return False
-        return user.is_staff or user.pk == self.user_id
+        return user.pk == self.user_id or can_view_private_documents(user)
 
 
 class IndividualVerification(models.Model):
     """Individual real-name verification by identity document."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, related_name="individual_verification"
+        User,
+        on_delete=models.CASCADE,
+        related_name="individual_verification",
+        verbose_name=_("account"),
     )
     real_name = models.CharField(_("real name"), max_length=100)
     id_number = models.CharField(_("ID number"), max_length=18)

@@ -1,11 +1,14 @@
-"""Writes on accounts: sign-up, language preference and real-name verification."""
+"""Writes on accounts: sign-up, e-mail verification, language preference and real-name
+verification."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
@@ -13,8 +16,10 @@ from django.utils.translation import gettext as _
 from marketplace.core.audit import log_transition
 from marketplace.core.exceptions import DomainError
 from marketplace.core.files import check_image
+from marketplace.core.notifications import notify
 
 from .models import EnterpriseVerification, IndividualVerification, User
+from .names import email_key, name_key, normalise_name, validate_account_name_script
 from .validators import validate_id_number, validate_uscc
 
 
@@ -26,6 +31,29 @@ def _supported_language(code: str) -> str:
         raise DomainError(_("This language is not available.")) from None
 
 
+def check_account_name(username: str, *, exclude_pk: int | None = None) -> str:
+    """The normalised account name, or ValidationError: it mixes look-alike alphabets, or
+    it is taken, in any case or by a look-alike ("аlice" with a Cyrillic а for "alice")."""
+    username = normalise_name(username)
+    validate_account_name_script(username)
+    taken = User.objects.filter(name_key=name_key(username)).exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError(_("This account name is taken."), code="taken")
+    return username
+
+
+def check_email_free(email: str, *, exclude_pk: int | None = None) -> str:
+    """The stripped address, or ValidationError if another account uses it (any case)."""
+    email = (email or "").strip()
+    key = email_key(email)
+    if key and User.objects.filter(email_key=key).exclude(pk=exclude_pk).exists():
+        raise ValidationError(
+            _("Another account uses this e-mail address. Log in to it, or reset its password."),
+            code="email_taken",
+        )
+    return email
+
+
 @transaction.atomic
 def user_sign_up(
     *, username: str, email: str, password: str, mobile: str = "", language: str = ""
@@ -34,21 +62,100 @@ def user_sign_up(
 
     `language` is the language the person signed up in (the page's); messages to the
     account are written in it until they pick another one with the language switch.
+    The name is normalised (NFKC) and must not look like another account's; the e-mail
+    address is one account's only, and a link to verify it is sent at once.
     """
-    username = username.strip()
-    if User.objects.filter(username__iexact=username).exists():
-        raise DomainError(_("This account name is taken."))
+    try:
+        username = check_account_name(username)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0]) from None
+    try:
+        email = check_email_free(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from None
     user = User(
         username=username,
-        email=email.strip(),
+        email=email,
         mobile=mobile.strip(),
         language=_supported_language(language) if language else settings.LANGUAGE_CODE,
     )
     validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Someone took the name or the address between the checks above and now.
+        raise DomainError(_("This account name or e-mail address was just taken.")) from None
     log_transition(user, action="sign_up", to_state=user.real_name_status, actor=user)
+    if user.email:
+        user_send_email_verification(user=user)
+    return user
+
+
+# --- e-mail verification ---------------------------------------------------------------------
+
+EMAIL_VERIFICATION_SALT = "accounts.email-verification"
+
+
+def email_verification_token(user: User) -> str:
+    """A signed, timestamped token naming the account and the address it verifies: a
+    token for an address the account no longer has verifies nothing."""
+    return signing.dumps({"u": user.pk, "e": email_key(user.email)}, salt=EMAIL_VERIFICATION_SALT)
+
+
+@transaction.atomic
+def user_send_email_verification(*, user: User):
+    """E-mail the account a link that verifies its address (through the outbox)."""
+    if not user.email:
+        raise DomainError(_("Add an e-mail address to your account first."))
+    if user.email_verified_at is not None:
+        raise DomainError(_("Your e-mail address is verified already."))
+    path = reverse("accounts:verify_email", kwargs={"token": email_verification_token(user)})
+    return notify(
+        user=user,
+        template="email_verification",
+        context={
+            "path": path,
+            "email": user.email,
+            "days": max(1, settings.EMAIL_VERIFICATION_MAX_AGE // 86400),
+        },
+    )
+
+
+@transaction.atomic
+def user_verify_email(*, token: str) -> User:
+    """Mark the address named in `token` verified; DomainError if the link is expired,
+    altered, or for an address the account no longer has. Verifying twice is harmless."""
+    try:
+        data = signing.loads(
+            token, salt=EMAIL_VERIFICATION_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE
+        )
+    except signing.SignatureExpired:
+        raise DomainError(_("This verification link has expired: ask for a new one.")) from None
+    except signing.BadSignature:
+        raise DomainError(_("This verification link is not valid.")) from None
+    user = User.objects.select_for_update().filter(pk=data.get("u")).first()
+    if user is None or not user.email_key or user.email_key != data.get("e"):
+        raise DomainError(_("This verification link is not valid."))
+    return _mark_email_verified(user, actor=user)
+
+
+@transaction.atomic
+def user_mark_email_verified(*, user: User, actor: User | None) -> User:
+    """Mark the address verified without a link: an operator who checked it another way
+    (admin action), and the demo data."""
+    if not user.email:
+        raise DomainError(_("This account has no e-mail address."))
+    return _mark_email_verified(User.objects.select_for_update().get(pk=user.pk), actor=actor)
+
+
+def _mark_email_verified(user: User, *, actor: User | None) -> User:
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+        log_transition(user, action="verify_email", actor=actor)
     return user
 
 

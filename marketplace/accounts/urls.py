@@ -8,6 +8,8 @@ urlpatterns = [
     path("signup/", views.sign_up, name="sign_up"),
     path("login/", views.LogInView.as_view(), name="login"),
     path("logout/", views.log_out, name="logout"),
+    path("verify-email/", views.email_verification, name="email_verification"),
+    path("verify-email/<str:token>/", views.verify_email, name="verify_email"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

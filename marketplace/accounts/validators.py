@@ -14,6 +14,13 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 MOBILE_RE = re.compile(r"^\+?\d[\d\- ]{6,18}\d$")
+# A service phone: a mobile, a landline with its area code (010-12345678), a 400/800
+# number, a short service number (95588), or an international +… number; separators
+# (space, hyphen, brackets) and an extension (ext. 12, 转12, #12) are allowed.
+PHONE_RE = re.compile(
+    r"^(?P<number>\+?\(?\d[\d ()\-]*\d)(?:\s*(?:ext\.?|x|转|#)\s*(?P<ext>\d{1,6}))?$", re.I
+)
+PHONE_DIGITS = (5, 15)  # 95588 … the E.164 maximum
 
 
 def uscc_check_char(first17: str) -> str:
@@ -55,3 +62,33 @@ def validate_id_number(value: str) -> None:
 def validate_mobile(value: str) -> None:
     if not MOBILE_RE.match((value or "").strip()):
         raise ValidationError(_("Enter a valid mobile number."), code="mobile")
+
+
+def _phone_parts(value: str) -> tuple[str, str] | None:
+    """(number digits with a leading + if any, extension) of a valid phone, else None."""
+    match = PHONE_RE.match((value or "").strip())
+    if not match:
+        return None
+    number = match["number"]
+    digits = re.sub(r"\D", "", number)
+    if not PHONE_DIGITS[0] <= len(digits) <= PHONE_DIGITS[1]:
+        return None
+    return ("+" if number.startswith("+") else "") + digits, match["ext"] or ""
+
+
+def validate_phone(value: str) -> None:
+    """A customer-service phone: mobile, landline, 400/800 or service number."""
+    if _phone_parts(value) is None:
+        raise ValidationError(
+            _("Enter a valid phone number, e.g. 400-800-8000, 010-12345678 or 13812345678."),
+            code="phone",
+        )
+
+
+def phone_uri(value: str) -> str:
+    """The `tel:` link of a valid phone (RFC 3966), or "" for anything else."""
+    parts = _phone_parts(value)
+    if parts is None:
+        return ""
+    number, ext = parts
+    return f"tel:{number}" + (f";ext={ext}" if ext else "")

@@ -12,6 +12,7 @@ from marketplace.accounts.services import (
 from marketplace.accounts.validators import id_check_char
 from marketplace.core.audit import history_for
 from marketplace.core.exceptions import DomainError
+from marketplace.core.files import original_name
 from tests.factories.accounts import PASSWORD, EnterpriseUserFactory, UserFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,9 @@ def test_enterprise_verification(image_file):
     assert user.real_name_status == User.RealName.ENTERPRISE
     assert user.is_enterprise
     assert verification.credit_code == make_uscc(1)
-    assert verification.licence.name.startswith(f"verification/{user.account_id}/")
+    # A generated key: no account id (nor the uploaded name) in the path.
+    assert verification.licence.name.startswith("verification/")
+    assert user.account_id not in verification.licence.name
     log = list(history_for(user))[-1]
     assert (log.action, log.from_state, log.to_state) == ("verify_enterprise", "none", "enterprise")
 
@@ -185,7 +188,8 @@ def test_licence_upload_field_is_stored(image_file):
         user=UserFactory(), **enterprise_kwargs(image_file, licence=licence)
     )
 
-    assert verification.licence.name.endswith("-licence.jpg")
+    assert verification.licence.name.endswith(".jpg")
+    assert original_name(verification.licence) == "licence.jpg"
     assert verification.licence.size == licence.size
 
 

@@ -135,30 +135,71 @@ def test_log_in_goes_back_to_next(client):
     assert response.url == credentials
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_log_out_follows_a_local_redirect_url(client, method):
+def test_log_out_follows_a_local_redirect_url(client):
     client.force_login(UserFactory())
     target = reverse("buyer:credentials")
 
-    response = getattr(client, method)(f"{LOG_OUT}?redirect_url={target}")
+    response = client.post(f"{LOG_OUT}?redirect_url={target}")
 
     assert response.status_code == 302
     assert response.url == target
     assert not is_logged_in(client)
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize(
     "target", ["https://evil.example/", "//evil.example/", "http://testserver.evil.example/"]
 )
-def test_log_out_ignores_a_foreign_redirect_url(client, method, target):
+def test_log_out_ignores_a_foreign_redirect_url(client, target):
     client.force_login(UserFactory())
 
-    response = getattr(client, method)(LOG_OUT, {"redirect_url": target})
+    response = client.post(LOG_OUT, {"redirect_url": target})
 
     assert response.status_code == 302
     assert response.url == reverse("home")
     assert not is_logged_in(client)
+
+
+def test_log_out_by_get_does_not_log_out_but_asks(client):
+    """A link or an <img> on another site must not log anyone out."""
+    client.force_login(UserFactory())
+    target = reverse("buyer:credentials")
+
+    response = client.get(LOG_OUT, {"redirect_url": target})
+
+    assert response.status_code == 200
+    assert is_logged_in(client)
+    html = response.content.decode()
+    assert 'method="post"' in html
+    assert f'name="redirect_url" value="{target}"' in html
+
+
+def test_log_out_confirmation_drops_a_foreign_redirect_url(client):
+    client.force_login(UserFactory())
+
+    response = client.get(LOG_OUT, {"redirect_url": "https://evil.example/"})
+
+    assert is_logged_in(client)
+    assert 'name="redirect_url"' not in response.content.decode()
+    assert response.context["redirect_url"] == ""
+
+
+def test_unified_login_helper_round_trip(client):
+    """Joint products link to /accounts/logout/?redirect_url=...: one confirming click."""
+    client.force_login(UserFactory())
+    target = reverse("catalog:search")
+    page = client.get(LOG_OUT, {"redirect_url": target})
+    assert is_logged_in(client)
+
+    response = client.post(LOG_OUT, {"redirect_url": page.context["redirect_url"]})
+
+    assert response.url == target
+    assert not is_logged_in(client)
+
+
+def test_log_out_by_get_when_logged_out_goes_on(client):
+    target = reverse("catalog:search")
+
+    assert client.get(LOG_OUT, {"redirect_url": target}).url == target
 
 
 def test_log_out_without_redirect_url_goes_home(client):

@@ -167,7 +167,8 @@ def test_individual_verification(client, buyer):
     buyer.refresh_from_db()
     assert buyer.real_name_status == User.RealName.INDIVIDUAL
     page = client.get(response.url).content.decode()
-    assert "Verified individual: Wang Wu." in page
+    # The name is the person's own words: marked for the browser crawl's language checks.
+    assert "Verified individual: <span data-user-content>Wang Wu</span>." in page
     # An individual can still go on to verify an enterprise, not another individual.
     assert reverse("buyer:verify_enterprise") in page
     assert client.get(reverse("buyer:verify_individual")).status_code == 302

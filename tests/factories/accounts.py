@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from marketplace.accounts.groups import ensure_operator_groups
 from marketplace.accounts.models import EnterpriseVerification, IndividualVerification, User
 from marketplace.accounts.validators import uscc_check_char
 
@@ -22,12 +23,60 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     mobile = "13800138000"
+    # Verified, as most accounts are: selling needs it. `email_verified_at=None` for one
+    # that has not opened the link yet.
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def operator_group(name: str) -> Group:
+    """The operator group `name` as the data migration makes it. A test that flushes the
+    database (transaction=True, live server) loses it: it is made again the same way."""
+    ensure_operator_groups()
+    return Group.objects.get(name=name)
+
+
+def _in_groups(*default: str) -> factory.PostGeneration:
+    """Put the account in the operator groups `groups=[...]` (default: `default`)."""
+
+    def add(obj, create, extracted, **kwargs):
+        if create:
+            names = default if extracted is None else extracted
+            obj.groups.add(*(operator_group(name) for name in names))
+
+    return factory.PostGeneration(add)
+
+
+class OperatorFactory(UserFactory):
+    """A staff account in no operator group: it may log in to the admin, and do nothing.
+    `OperatorFactory(groups=["support", "finance"])` for several groups."""
+
+    is_staff = True
+    groups = _in_groups()
+
+
+class ReviewerFactory(OperatorFactory):
+    """Decides applications, exits, certifications and product versions; delists; sees
+    private documents."""
+
+    groups = _in_groups("reviewer")
+
+
+class SupportFactory(OperatorFactory):
+    """View-only: no decisions, no private documents."""
+
+    groups = _in_groups("support")
+
+
+class FinanceFactory(OperatorFactory):
+    """View-only for now (settlement adds its permissions)."""
+
+    groups = _in_groups("finance")
 
 
 class EnterpriseUserFactory(UserFactory):

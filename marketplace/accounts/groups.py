@@ -1,0 +1,35 @@
+"""The operator groups (README › Operators: permissions and groups).
+
+The data migrations `0009_operator_groups` and `0011_operator_groups_delisting_and_unlocks`
+define them; this module only makes them again, the same way, where a database lost them
+after migrating (a test that flushes its tables, a hand-emptied table), so that
+`seed_demo` and the test factories never hold a second copy of the table.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from django.apps import apps
+from django.contrib.auth.models import Group
+
+OPERATOR_GROUPS = ("reviewer", "support", "finance")
+
+_MIGRATIONS = (
+    ("marketplace.accounts.migrations.0009_operator_groups", "create_operator_groups"),
+    (
+        "marketplace.accounts.migrations.0011_operator_groups_delisting_and_unlocks",
+        "add_permissions",
+    ),
+)
+
+
+def ensure_operator_groups() -> list[Group]:
+    """The three operator groups with their permissions (made again if missing)."""
+    complete = Group.objects.filter(name__in=OPERATOR_GROUPS, permissions__isnull=False)
+    if complete.distinct().count() < len(OPERATOR_GROUPS):
+        for module, function in _MIGRATIONS:
+            getattr(importlib.import_module(f"marketplace.accounts.migrations.{module}"), function)(
+                apps, None
+            )
+    return list(Group.objects.filter(name__in=OPERATOR_GROUPS).order_by("name"))
