@@ -2,7 +2,9 @@
 
 States are read-only here: they change only through actions that call the services, and
 a refusal (wrong status, missing reason …) is reported for that row without stopping the
-others.
+others. Each decision needs its own permission (README › Operators), shown as buttons on
+the application, exit and certification pages too; the licence and the authorization
+letter show only to operators who may see private documents.
 """
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from marketplace.core.admin_actions import ask_reason, history_table, run_each
+from marketplace.accounts.models import can_view_private_documents
+from marketplace.core.admin_actions import (
+    Decision,
+    DecisionsAdminMixin,
+    ask_reason,
+    has_perm,
+    history_table,
+    review_queue,
+    run_each,
+)
 from marketplace.core.private_files import private_url
 
 from . import services
@@ -51,8 +62,12 @@ class BusinessInfoInline(ReadOnlyInline):
     model = BusinessInfo
 
 
+def _without(fields, hidden: set[str]) -> list:
+    return [name for name in fields if name not in hidden]
+
+
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(DecisionsAdminMixin, admin.ModelAdmin):
     list_display = [
         "store_name",
         "company_name",
@@ -116,12 +131,37 @@ class SellerAdmin(admin.ModelAdmin):
         "history",
     ]
 
+    has_review_permission = has_perm("sellers.review_seller")
+    has_review_exit_permission = has_perm("sellers.review_exit")
+
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only: decisions are the actions (and their buttons)
 
     def has_delete_permission(self, request, obj=None):
         # Exited sellers stay: orders, bills and logs keep pointing at them.
         return False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_view_private_documents(request.user):
+            return fieldsets
+        return [
+            (title, {**options, "fields": _without(options["fields"], {"licence"})})
+            for title, options in fieldsets
+        ]
+
+    def decisions(self, obj) -> list[Decision]:
+        if obj.status == Seller.Status.PENDING:
+            return [
+                Decision("approve_applications", _("Approve")),
+                Decision("reject_applications", _("Reject"), needs_reason=True),
+            ]
+        if obj.status == Seller.Status.EXIT_PENDING:
+            return [Decision("approve_exits", _("Approve the exit"))]
+        return []
 
     @admin.display(description=gettext_lazy("business licence"))
     def licence(self, obj):
@@ -139,7 +179,9 @@ class SellerAdmin(admin.ModelAdmin):
     def history(self, obj):
         return history_table(obj)
 
-    @admin.action(description=gettext_lazy("Approve the selected applications"))
+    @admin.action(
+        description=gettext_lazy("Approve the selected applications"), permissions=["review"]
+    )
     def approve_applications(self, request, queryset):
         run_each(
             self,
@@ -152,7 +194,9 @@ class SellerAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=gettext_lazy("Reject the selected applications…"))
+    @admin.action(
+        description=gettext_lazy("Reject the selected applications…"), permissions=["review"]
+    )
     def reject_applications(self, request, queryset):
         return _reject_each(
             self,
@@ -165,7 +209,10 @@ class SellerAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=gettext_lazy("Approve the selected exit requests"))
+    @admin.action(
+        description=gettext_lazy("Approve the selected exit requests"),
+        permissions=["review_exit"],
+    )
     def approve_exits(self, request, queryset):
         run_each(
             self,
@@ -180,7 +227,7 @@ class SellerAdmin(admin.ModelAdmin):
 
 
 @admin.register(JointCertification)
-class JointCertificationAdmin(admin.ModelAdmin):
+class JointCertificationAdmin(DecisionsAdminMixin, admin.ModelAdmin):
     list_display = ["company_name", "credit_code", "seller", "status", "submitted_at"]
     list_filter = ["status"]
     search_fields = ["company_name", "credit_code", "seller__store_name", "seller__user__username"]
@@ -197,6 +244,7 @@ class JointCertificationAdmin(admin.ModelAdmin):
         "credit_code",
         "seller_entity",
         "letter",
+        "covered_products",
         "products_description",
         "rejection_reason",
         "submitted_at",
@@ -205,11 +253,41 @@ class JointCertificationAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
+    has_review_permission = has_perm("sellers.review_jointcertification")
+
+    @admin.display(description=gettext_lazy("products covered"))
+    def covered_products(self, obj):
+        # `products` is the catalog's relation (Product.joint_certifications).
+        products = list(obj.products.prefetch_related("versions"))
+        if not products:
+            return "—"
+        return ", ".join(
+            product.name or next((v.name for v in product.versions.all()), str(product))
+            for product in products
+        )
+
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only: decisions are the actions (and their buttons)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if can_view_private_documents(request.user):
+            return fields
+        return _without(fields, {"letter"})
+
+    def decisions(self, obj) -> list[Decision]:
+        if obj.status == JointCertification.Status.PENDING:
+            return [
+                Decision("approve_certifications", _("Approve")),
+                Decision("reject_certifications", _("Reject"), needs_reason=True),
+            ]
+        return []
 
     @admin.display(description=gettext_lazy("seller's company"))
     def seller_entity(self, obj):
@@ -230,7 +308,9 @@ class JointCertificationAdmin(admin.ModelAdmin):
     def history(self, obj):
         return history_table(obj)
 
-    @admin.action(description=gettext_lazy("Approve the selected certifications"))
+    @admin.action(
+        description=gettext_lazy("Approve the selected certifications"), permissions=["review"]
+    )
     def approve_certifications(self, request, queryset):
         run_each(
             self,
@@ -247,7 +327,9 @@ class JointCertificationAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=gettext_lazy("Reject the selected certifications…"))
+    @admin.action(
+        description=gettext_lazy("Reject the selected certifications…"), permissions=["review"]
+    )
     def reject_certifications(self, request, queryset):
         return _reject_each(
             self,
@@ -259,6 +341,26 @@ class JointCertificationAdmin(admin.ModelAdmin):
                 certification=cert, actor=request.user, reason=reason
             ),
         )
+
+
+review_queue(
+    gettext_lazy("Onboarding applications"),
+    Seller,
+    filters={"status": Seller.Status.PENDING},
+    query={"status__exact": Seller.Status.PENDING},
+)
+review_queue(
+    gettext_lazy("Exit requests"),
+    Seller,
+    filters={"status": Seller.Status.EXIT_PENDING},
+    query={"status__exact": Seller.Status.EXIT_PENDING},
+)
+review_queue(
+    gettext_lazy("Joint-operation certifications"),
+    JointCertification,
+    filters={"status": JointCertification.Status.PENDING},
+    query={"status__exact": JointCertification.Status.PENDING},
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

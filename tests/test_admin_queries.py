@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -19,7 +20,7 @@ from django.urls import reverse
 
 from marketplace.accounts.models import IndividualVerification, User
 from marketplace.catalog import services as catalog_services
-from marketplace.catalog.models import Category, Product, ProductVersion, Region
+from marketplace.catalog.models import Category, DelistRequest, Product, ProductVersion, Region
 from marketplace.core.models import Heartbeat, Notification, TransitionLog
 from sellers.models import BusinessInfo, JointCertification, Seller, ServiceGroup, StorePage
 from tests.factories.accounts import (
@@ -75,10 +76,34 @@ def _product_version_to_review() -> ProductVersion:
     return draft
 
 
+def _delist_requests(n: int) -> None:
+    for _ in range(n):
+        product = listed_product()
+        DelistRequest.objects.create(product=product, seller=product.seller)
+
+
 def _store_pages(n: int) -> None:
     for _ in range(n):
         page = StorePageFactory()
         page.images.create(image="sellers/store.png", position=0)
+
+
+def _axes_rows(model) -> Callable[[int], None]:
+    """Log-in attempts as django-axes records them (operators unlock accounts there)."""
+
+    def make(n: int) -> None:
+        extra = {"get_data": "", "post_data": "", "failures_since_start": 1}
+        for i in range(n):
+            model.objects.create(
+                username=f"someone{model.objects.count()}-{i}",
+                ip_address="10.0.0.1",
+                user_agent="pytest",
+                http_accept="*/*",
+                path_info="/accounts/login/",
+                **(extra if model is AccessAttempt else {}),
+            )
+
+    return make
 
 
 @dataclass
@@ -100,6 +125,7 @@ CASES: dict[type, Case] = {
     # The review queue, with its default filter (pending review).
     ProductVersion: Case(_pending_versions, change_object=_product_version_to_review),
     Product: Case(_products),
+    DelistRequest: Case(_delist_requests),
     Category: Case(_categories),
     Region: Case(lambda n: RegionFactory.create_batch(n)),
     Seller: Case(lambda n: SellerFactory.create_batch(n)),
@@ -107,6 +133,9 @@ CASES: dict[type, Case] = {
     ServiceGroup: Case(lambda n: ServiceGroupFactory.create_batch(n)),
     BusinessInfo: Case(lambda n: BusinessInfoFactory.create_batch(n)),
     StorePage: Case(_store_pages),
+    AccessAttempt: Case(_axes_rows(AccessAttempt)),
+    AccessLog: Case(_axes_rows(AccessLog)),
+    AccessFailureLog: Case(_axes_rows(AccessFailureLog)),
 }
 
 # The review queue once more with every status, so rows of every state are listed.

@@ -1,10 +1,19 @@
+from django.conf import settings
 from django.contrib import admin
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Heartbeat, Notification, TransitionLog
 
-admin.site.site_header = _("Open Marketplace operations")
-admin.site.site_title = _("Marketplace operations")
+
+def _operations() -> str:
+    # The marketplace's name in every admin page's title and header, in the page's language.
+    return gettext("%(site_name)s operations") % {"site_name": settings.SITE_NAME}
+
+
+admin.site.site_header = lazy(_operations, str)()
+admin.site.site_title = lazy(_operations, str)()
 admin.site.index_title = _("Review queues, sellers, products and logs")
 
 

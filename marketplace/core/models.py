@@ -18,8 +18,10 @@ class TransitionLog(models.Model):
     shows them read-only.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("object type")
+    )
+    object_id = models.CharField(_("object ID"), max_length=64)
     subject = GenericForeignKey("content_type", "object_id")
     action = models.CharField(_("action"), max_length=64)
     from_state = models.CharField(pgettext_lazy("state change", "from"), max_length=32, blank=True)
@@ -48,14 +50,36 @@ class TransitionLog(models.Model):
 class Heartbeat(models.Model):
     """Last time a periodic task ran (beat enqueued it, a worker ran it)."""
 
-    name = models.CharField(max_length=64, unique=True)
-    at = models.DateTimeField()
+    name = models.CharField(_("task"), max_length=64, unique=True)
+    at = models.DateTimeField(_("last run"))
 
     class Meta:
         verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class UploadName(models.Model):
+    """The name an uploaded file had on the uploader's computer, for display.
+
+    Files are stored under a short generated key (`marketplace.core.files.new_upload_key`,
+    called by the models' `upload_to`), whatever the length or script of their name; this
+    row keeps the original name, truncated to 255 characters, for the pages and for the
+    download's file name. One row per stored file, whichever model holds it.
+    """
+
+    key = models.CharField(_("storage key"), max_length=300, unique=True)
+    original_name = models.CharField(_("original name"), max_length=255)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("upload name")
+        verbose_name_plural = _("upload names")
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 def new_notification_key() -> str:

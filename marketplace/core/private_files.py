@@ -14,8 +14,6 @@ public media and handed out only through a signed, permission-checked link.
 from __future__ import annotations
 
 import mimetypes
-import posixpath
-import re
 
 import filetype
 from django.apps import apps
@@ -32,12 +30,12 @@ from django.utils.functional import LazyObject, empty
 from django.utils.http import content_disposition_header
 from django.utils.text import get_valid_filename
 
+from .files import original_name
+
 STORAGE_ALIAS = "private"
 SALT = "marketplace.core.private_files"
 # Types a browser may show inline; anything else is sent as an opaque download.
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
-# Upload names are "<32 hex>-<original name>" (see the models' upload_to).
-_UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{32}-")
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -135,9 +133,9 @@ def fetch_file(token: str, user):
 
 
 def download_name(name: str, fallback: str) -> str:
-    """The file's name as uploaded (without the storage folder and unique prefix), made
-    safe for a header."""
-    base = _UPLOAD_PREFIX.sub("", posixpath.basename(name))
+    """The file's name as uploaded (files.original_name of its storage key), made safe
+    for a header."""
+    base = original_name(name)
     try:
         return get_valid_filename(base)
     except SuspiciousFileOperation:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,13 +12,15 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import User
 from marketplace.accounts.validators import validate_uscc
+from marketplace.core import limits
 from marketplace.core.audit import check_state, log_transition, move_to
 from marketplace.core.exceptions import DomainError
 from marketplace.core.files import check_document
 from marketplace.core.notifications import notify
+from marketplace.core.permissions import check_operator_permission
 
 from ..models import JointCertification, Seller
-from ._common import Status, _clean, _lock_seller, _required
+from ._common import Status, _bounded, _clean, _lock_seller, _required
 
 
 @transaction.atomic
@@ -27,25 +31,28 @@ def joint_certification_submit(
     company_name: str,
     credit_code: str,
     authorization_letter,
-    products_description: str,
+    products: Iterable,
+    products_description: str = "",
 ) -> JointCertification:
-    """An active seller asks for joint-operation certification; an operator reviews it.
+    """An active seller asks for joint-operation certification of `products`; an
+    operator reviews it.
 
+    A certification covers the products it names (seed 000: "商家必须完成对应商品的联营
+    认证"): the seller's own joint-operation products, drafts included, each named by
+    no other certification under review or approved. Only an approved certification that
+    covers a product lets it be submitted for review (catalog `product_submit`).
     The certified entity must be the seller's own (company name and credit code of the
     onboarding), because the entity that publishes a joint product must be the certified
-    one (01-sellers, Joint-operation certification). One certification at a time may be
-    under review or approved.
+    one (01-sellers, Joint-operation certification).
     """
     seller = _lock_seller(seller)
     check_state(seller, allowed=[Status.ACTIVE])
     company_name = _clean(company_name)
     credit_code = _clean(credit_code).upper()
-    products_description = _clean(products_description)
-    _required(
-        company_name=company_name,
-        credit_code=credit_code,
-        products_description=products_description,
+    products_description = _bounded(
+        "products_description", _clean(products_description), limits.MAX_JOINT_PRODUCTS_LENGTH
     )
+    _required(company_name=company_name, credit_code=credit_code)
     try:
         validate_uscc(credit_code)
     except ValidationError as exc:
@@ -64,12 +71,7 @@ def joint_certification_submit(
         check_document(authorization_letter, max_bytes=settings.MAX_DOCUMENT_BYTES)
     except ValidationError as exc:
         raise ValidationError({"authorization_letter": exc.messages}) from exc
-    if seller.joint_certifications.filter(
-        status__in=[JointCertification.Status.PENDING, JointCertification.Status.APPROVED]
-    ).exists():
-        raise DomainError(
-            _("You already have a joint-operation certification under review or approved.")
-        )
+    products = _check_products(seller, products)
     certification = JointCertification.objects.create(
         seller=seller,
         company_name=company_name,
@@ -78,8 +80,51 @@ def joint_certification_submit(
         products_description=products_description,
         submitted_at=timezone.now(),
     )
+    certification.products.set(products)
     log_transition(certification, action="submit", to_state=certification.status, actor=actor)
     return certification
+
+
+def _check_products(seller: Seller, products: Iterable) -> list:
+    """The products a certification may name, or a refusal keyed ``products``.
+
+    Sellers can't import the catalog, so the products are checked by what they carry:
+    the seller's own, of a joint-operation type (`is_joint`), and not yet named by a
+    certification under review or approved (the caller holds the seller's lock, so two
+    submissions can't both take a product).
+    """
+    products = list(dict.fromkeys(products))
+    if not products:
+        raise ValidationError(
+            {"products": _("Choose the joint-operation products this certification covers.")}
+        )
+    if any(p.seller_id != seller.pk or not getattr(p, "is_joint", False) for p in products):
+        raise ValidationError({"products": _("Choose among your own joint-operation products.")})
+    taken = JointCertification.objects.filter(
+        seller=seller,
+        status__in=[JointCertification.Status.PENDING, JointCertification.Status.APPROVED],
+        products__in=[p.pk for p in products],
+    ).values_list("products__pk", flat=True)
+    taken_ids = set(taken) & {p.pk for p in products}
+    if taken_ids:
+        names = ", ".join(str(p) for p in products if p.pk in taken_ids)
+        raise ValidationError(
+            {
+                "products": _(
+                    "Already covered by a certification under review or approved: %(names)s."
+                )
+                % {"names": names}
+            }
+        )
+    return products
+
+
+def _check_reviewer(actor: User | None) -> None:
+    check_operator_permission(
+        actor,
+        "sellers.review_jointcertification",
+        _("You don't have the permission to review joint-operation certifications."),
+    )
 
 
 @transaction.atomic
@@ -87,6 +132,7 @@ def joint_certification_approve(
     *, certification: JointCertification, actor: User
 ) -> JointCertification:
     """Operator approves (pending → approved): the seller may now publish joint products."""
+    _check_reviewer(actor)
     certification = JointCertification.objects.select_for_update().get(pk=certification.pk)
     check_state(certification, allowed=[JointCertification.Status.PENDING])
     certification.reviewed_at = timezone.now()
@@ -110,6 +156,7 @@ def joint_certification_reject(
     *, certification: JointCertification, actor: User, reason: str
 ) -> JointCertification:
     """Operator rejects with a reason (pending → rejected); the seller may submit anew."""
+    _check_reviewer(actor)
     reason = _clean(reason)
     if not reason:
         raise DomainError(_("Give the reason for the rejection: the seller will see it."))

@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import User
 from marketplace.accounts.validators import validate_mobile
+from marketplace.core import limits
 from marketplace.core.audit import check_state, log_transition, move_to
 from marketplace.core.exceptions import DomainError
 from marketplace.core.notifications import notify
+from marketplace.core.permissions import check_operator_permission
 
 from ..models import Seller
-from ._common import Status, _clean, _lock_seller, _required, _verification_of
+from ._common import Status, _bounded, _clean, _lock_seller, _required, _verification_of
 
 
 @transaction.atomic
@@ -29,10 +31,10 @@ def seller_apply(
 ) -> Seller:
     """Submit the onboarding application (step 2); the seller starts as `pending`.
 
-    Needs the enterprise real-name verification (step 1); the company name and credit
-    code are copied from it, because that entity is the one that sells. An account that
-    has exited can never onboard again (01-sellers, Exit); a rejected application is
-    corrected with `seller_resubmit`.
+    Needs a verified e-mail address and the enterprise real-name verification (step 1);
+    the company name and credit code are copied from it, because that entity is the one
+    that sells. An account that has exited can never onboard again (01-sellers, Exit); a
+    rejected application is corrected with `seller_resubmit`.
     """
     # Lock the account so that two submissions at once cannot both create a seller.
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -45,6 +47,13 @@ def seller_apply(
         if existing.status == Status.REJECTED:
             raise DomainError(_("Your application was rejected: correct it and submit it again."))
         raise DomainError(_("This account has already applied to sell."))
+    # The marketplace writes to sellers about reviews, orders and payouts: the address
+    # must be one they read (accounts › e-mail verification).
+    if user.email_verified_at is None:
+        raise DomainError(
+            _("Verify your e-mail address first: open the link we sent to %(email)s.")
+            % {"email": user.email or "—"}
+        )
     verification = _verification_of(user)
     seller = Seller(
         user=user,
@@ -117,9 +126,18 @@ def seller_resubmit(
     return seller
 
 
+def _check_reviewer(actor: User | None) -> None:
+    check_operator_permission(
+        actor,
+        "sellers.review_seller",
+        _("You don't have the permission to review onboarding applications."),
+    )
+
+
 @transaction.atomic
 def seller_approve(*, seller: Seller, actor: User) -> Seller:
     """Operator approves the application (pending → approved); business info comes next."""
+    _check_reviewer(actor)
     seller = _lock_seller(seller)
     check_state(seller, allowed=[Status.PENDING])
     seller.reviewed_at = timezone.now()
@@ -136,7 +154,8 @@ def seller_approve(*, seller: Seller, actor: User) -> Seller:
 @transaction.atomic
 def seller_reject(*, seller: Seller, actor: User, reason: str) -> Seller:
     """Operator rejects the application with a reason the seller sees (pending → rejected)."""
-    reason = _clean(reason)
+    _check_reviewer(actor)
+    reason = _bounded("reason", _clean(reason), limits.MAX_REASON_LENGTH)
     if not reason:
         raise DomainError(_("Give the reason for the rejection: the seller will see it."))
     seller = _lock_seller(seller)

@@ -1,5 +1,6 @@
 """Private documents: stored outside the media, served by a signed link to their owner
-account and the operators only; 404 for everyone else."""
+account and the operators allowed to see private documents only (the reviewer group, not
+every staff account); 404 for everyone else."""
 
 import json
 import re
@@ -21,6 +22,11 @@ from tests.core.test_settings import manage
 from tests.factories.accounts import (
     EnterpriseUserFactory,
     EnterpriseVerificationFactory,
+    FinanceFactory,
+    IndividualVerificationFactory,
+    OperatorFactory,
+    ReviewerFactory,
+    SupportFactory,
     UserFactory,
     make_uscc,
 )
@@ -74,14 +80,35 @@ def test_the_owner_gets_the_file(request, client, fixture, field, mime):
 
 
 @pytest.mark.parametrize(("fixture", "field", "mime"), CASES)
-def test_staff_get_the_file(request, client, fixture, field, mime):
+def test_reviewers_get_the_file(request, client, fixture, field, mime):
     obj = request.getfixturevalue(fixture)
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(ReviewerFactory())
 
     response = client.get(private_url(obj, field))
 
     assert response.status_code == 200
     assert response["Content-Type"] == mime
+
+
+@pytest.mark.parametrize(
+    "make_staff",
+    [SupportFactory, FinanceFactory, OperatorFactory, lambda: UserFactory(is_staff=True)],
+    ids=["support", "finance", "staff in no group", "bare staff"],
+)
+@pytest.mark.parametrize(("fixture", "field", "mime"), CASES)
+def test_staff_without_the_permission_get_404(request, client, fixture, field, mime, make_staff):
+    obj = request.getfixturevalue(fixture)
+    client.force_login(make_staff())
+
+    assert client.get(private_url(obj, field)).status_code == 404
+
+
+def test_the_permission_without_staff_status_is_not_enough(client, verification):
+    user = UserFactory()
+    user.groups.add(*ReviewerFactory().groups.all())
+    client.force_login(user)
+
+    assert client.get(private_url(verification, "licence")).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -102,11 +129,11 @@ def test_anyone_else_gets_404(request, client, fixture, field, mime, make_user):
 
 def test_inactive_accounts_may_not_see_the_file(verification):
     """(Django does not log inactive accounts in; the models refuse them anyway.)"""
-    staff = UserFactory(is_staff=True, is_active=False)
+    staff = ReviewerFactory(is_active=False)
     verification.user.is_active = False
     assert not verification.can_view_private_file(verification.user, "licence")
     assert not verification.can_view_private_file(staff, "licence")
-    assert not verification.can_view_private_file(UserFactory(is_staff=True), "other_field")
+    assert not verification.can_view_private_file(ReviewerFactory(), "other_field")
 
 
 @pytest.mark.parametrize(("fixture", "field", "mime"), CASES)
@@ -356,7 +383,7 @@ def test_the_joint_certification_page_links_the_letter(client, certification):
 
 
 def test_the_admin_links_the_letter_and_the_licence(client, certification):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(ReviewerFactory())
 
     letter = client.get(reverse("admin:sellers_jointcertification_change", args=[certification.pk]))
     account = client.get(reverse("admin:accounts_user_change", args=[certification.seller.user.pk]))
@@ -365,6 +392,34 @@ def test_the_admin_links_the_letter_and_the_licence(client, certification):
     assert "View the authorization letter" in letter.content.decode()
     assert account.status_code == 200
     assert "View the business licence" in account.content.decode()
+
+
+def test_the_admin_hides_the_letter_and_the_licence_from_support(client, certification):
+    client.force_login(SupportFactory())
+
+    letter = client.get(reverse("admin:sellers_jointcertification_change", args=[certification.pk]))
+    account = client.get(reverse("admin:accounts_user_change", args=[certification.seller.user.pk]))
+
+    assert letter.status_code == 200
+    assert "View the authorization letter" not in letter.content.decode()
+    assert account.status_code == 200
+    assert "View the business licence" not in account.content.decode()
+
+
+def test_id_numbers_are_masked_in_the_list_and_for_support(client):
+    verification = IndividualVerificationFactory(id_number="11010519491231002X")
+    changelist = reverse("admin:accounts_individualverification_changelist")
+    change = reverse("admin:accounts_individualverification_change", args=[verification.pk])
+
+    for make_user in (ReviewerFactory, SupportFactory):
+        client.force_login(make_user())
+        listed = client.get(changelist).content.decode()
+        assert "110***********002X" in listed
+        assert "11010519491231002X" not in listed
+    # The full number only on the change page, for whoever may see private documents.
+    assert "11010519491231002X" not in client.get(change).content.decode()  # support
+    client.force_login(ReviewerFactory())
+    assert "11010519491231002X" in client.get(change).content.decode()
 
 
 def test_the_upload_of_a_verification_goes_to_the_private_storage(client, image_file, settings):

@@ -1,9 +1,18 @@
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from marketplace.core.audit import history_for
+from marketplace.core.exceptions import PermissionDenied
+from sellers import services
 from sellers.models import JointCertification, Seller
+from tests.factories.accounts import (
+    FinanceFactory,
+    OperatorFactory,
+    SupportFactory,
+)
 from tests.factories.sellers import (
     ActiveSellerFactory,
     ExitPendingSellerFactory,
@@ -167,3 +176,132 @@ def test_non_staff_cannot_use_admin(client):
     assert response.status_code == 302
     seller.refresh_from_db()
     assert seller.status == Seller.Status.PENDING
+
+
+# --- operator permissions (README › Operators) ----------------------------------------------
+
+NOT_REVIEWERS = {
+    "support": SupportFactory,
+    "finance": FinanceFactory,
+    "staff in no group": OperatorFactory,
+}
+
+
+def decision_buttons(html: str) -> list[str]:
+    return re.findall(r'form="decision-form"\s+name="action"\s+value="(\w+)"', html)
+
+
+@pytest.mark.parametrize("make_user", NOT_REVIEWERS.values(), ids=NOT_REVIEWERS.keys())
+def test_staff_who_are_not_reviewers_decide_nothing_in_the_admin(client, make_user):
+    client.force_login(make_user())
+    pending, leaving = SellerFactory(), ExitPendingSellerFactory()
+    other_pending = SellerFactory()
+    cert = JointCertificationFactory()
+    run_action(client, SELLERS, "approve_applications", [pending])
+    run_action(client, SELLERS, "reject_applications", [other_pending], confirm="1", reason="x")
+    run_action(client, SELLERS, "approve_exits", [leaving])
+    run_action(client, CERTS, "approve_certifications", [cert])
+    run_action(client, CERTS, "reject_certifications", [cert], confirm="1", reason="x")
+    for obj in (pending, other_pending, leaving, cert):
+        obj.refresh_from_db()
+    assert pending.status == other_pending.status == Seller.Status.PENDING
+    assert leaving.status == Seller.Status.EXIT_PENDING
+    assert cert.status == JointCertification.Status.PENDING
+
+
+@pytest.mark.parametrize("make_user", NOT_REVIEWERS.values(), ids=NOT_REVIEWERS.keys())
+def test_the_services_refuse_staff_who_are_not_reviewers(make_user):
+    user = make_user()
+    seller, cert = SellerFactory(), JointCertificationFactory()
+    calls = [
+        lambda: services.seller_approve(seller=seller, actor=user),
+        lambda: services.seller_reject(seller=seller, actor=user, reason="x"),
+        lambda: services.seller_approve_exit(seller=ExitPendingSellerFactory(), actor=user),
+        lambda: services.joint_certification_approve(certification=cert, actor=user),
+        lambda: services.joint_certification_reject(certification=cert, actor=user, reason="x"),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+
+
+def test_the_services_refuse_no_actor_and_a_seller():
+    seller = SellerFactory()
+    for actor in (None, ActiveSellerFactory().user):
+        with pytest.raises(PermissionDenied):
+            services.seller_approve(seller=seller, actor=actor)
+
+
+def test_support_sees_sellers_but_no_actions(client):
+    client.force_login(SupportFactory())
+    SellerFactory()
+    response = client.get(SELLERS)
+    assert response.status_code == 200
+    assert "approve_applications" not in response.content.decode()
+
+
+# --- decisions on the change pages, no Save -------------------------------------------------
+
+
+def test_application_page_has_approve_and_reject_and_no_save(admin_client):
+    seller = SellerFactory()
+    html = admin_client.get(reverse("admin:sellers_seller_change", args=[seller.pk])).content
+    html = html.decode()
+    assert decision_buttons(html) == ["approve_applications", "reject_applications"]
+    assert 'name="reason"' in html
+    assert 'name="_save"' not in html
+
+
+def test_exit_page_has_approve_exit(admin_client):
+    seller = ExitPendingSellerFactory()
+    html = admin_client.get(reverse("admin:sellers_seller_change", args=[seller.pk])).content
+    assert decision_buttons(html.decode()) == ["approve_exits"]
+
+
+def test_an_active_seller_page_has_no_decisions(admin_client):
+    seller = ActiveSellerFactory()
+    html = admin_client.get(reverse("admin:sellers_seller_change", args=[seller.pk])).content
+    assert decision_buttons(html.decode()) == []
+
+
+def test_certification_page_has_approve_and_reject(admin_client):
+    cert = JointCertificationFactory()
+    url = reverse("admin:sellers_jointcertification_change", args=[cert.pk])
+    html = admin_client.get(url).content.decode()
+    assert decision_buttons(html) == ["approve_certifications", "reject_certifications"]
+    assert 'name="_save"' not in html
+
+
+def test_reject_from_the_application_page_in_one_step(admin_client):
+    seller = SellerFactory()
+    response = run_action(
+        admin_client, SELLERS, "reject_applications", [seller], confirm="1", reason="Blurry"
+    )
+    seller.refresh_from_db()
+    assert (seller.status, seller.rejection_reason) == (Seller.Status.REJECTED, "Blurry")
+    assert any("1 rejected." in t for t in messages_of(response))
+
+
+def test_support_sees_no_buttons_and_no_private_documents(client):
+    client.force_login(SupportFactory())
+    seller = SellerFactory()
+    html = client.get(reverse("admin:sellers_seller_change", args=[seller.pk])).content.decode()
+    assert decision_buttons(html) == []
+    assert 'src="/files/' not in html and "business licence" not in html
+    cert = JointCertificationFactory()
+    url = reverse("admin:sellers_jointcertification_change", args=[cert.pk])
+    html = client.get(url).content.decode()
+    assert "View the authorization letter" not in html
+    assert decision_buttons(html) == []
+
+
+def test_history_times_are_beijing_time_without_microseconds(admin_client):
+    import time_machine
+
+    seller = SellerFactory()
+    with time_machine.travel("2026-03-01 01:02:03.456789+00:00", tick=False):
+        run_action(admin_client, SELLERS, "approve_applications", [seller])
+    html = admin_client.get(reverse("admin:sellers_seller_change", args=[seller.pk])).content
+    html = html.decode()
+    assert "2026-03-01 09:02:03" in html
+    assert "456789" not in html

@@ -5,20 +5,31 @@ when its result already exists. The catalog is published by `seed_catalog`."""
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import BaseCommand, call_command, get_commands
+from django.core.management import BaseCommand, CommandError, call_command, get_commands
 from django.db import transaction
 from PIL import Image, ImageDraw
 
+from marketplace.accounts.groups import ensure_operator_groups
 from marketplace.accounts.models import User
-from marketplace.accounts.services import user_sign_up, user_verify_enterprise
+from marketplace.accounts.services import (
+    user_mark_email_verified,
+    user_sign_up,
+    user_verify_enterprise,
+)
 from marketplace.accounts.validators import uscc_check_char
 from sellers import services
 from sellers.models import Seller
 
 OPERATOR = ("operator", "operator-pass-2026")
+# Not a superuser: the demo operator holds exactly the operator groups' permissions
+# (README › Operators: permissions and groups), so the demo shows the real checks.
 PASSWORD = "demo-pass-2026"
 BUYERS = ["buyer-alice", "buyer-bob", "buyer-chen"]
 
@@ -81,7 +92,57 @@ def _png(name: str, text: str, color, size=(240, 240)) -> SimpleUploadedFile:
 class Command(BaseCommand):
     help = "Create (or complete) the demo operator, sellers and buyers; print their log-ins."
 
+    # The passwords of the accounts it creates: the published ones (README) unless given.
+    operator_password = OPERATOR[1]
+    demo_password = PASSWORD
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--force-production",
+            action="store_true",
+            help="Run even with DJANGO_ENV=production (needs both passwords below).",
+        )
+        parser.add_argument(
+            "--operator-password",
+            default=os.environ.get("SEED_OPERATOR_PASSWORD", ""),
+            help="Password of the operator account (env SEED_OPERATOR_PASSWORD).",
+        )
+        parser.add_argument(
+            "--demo-password",
+            default=os.environ.get("SEED_DEMO_PASSWORD", ""),
+            help="Password of the demo sellers and buyers (env SEED_DEMO_PASSWORD).",
+        )
+
+    def _use_passwords(self, options) -> None:
+        """Refuse to put accounts with the published passwords on a production site: there
+        it runs only with --force-production and two new passwords that pass the password
+        validators. Elsewhere a given password replaces the published one."""
+        given = {"operator": options["operator_password"], "demo": options["demo_password"]}
+        if settings.PRODUCTION:
+            if not options["force_production"]:
+                raise CommandError(
+                    "seed_demo creates accounts with the passwords published in the README; "
+                    "it does not run with DJANGO_ENV=production. To seed a production site "
+                    "anyway, pass --force-production with --operator-password and "
+                    "--demo-password (or SEED_OPERATOR_PASSWORD and SEED_DEMO_PASSWORD)."
+                )
+            missing = [f"--{name}-password" for name, value in given.items() if not value]
+            if missing:
+                raise CommandError(f"--force-production needs new passwords: {', '.join(missing)}.")
+            if {given["operator"], given["demo"]} & {OPERATOR[1], PASSWORD}:
+                raise CommandError("The published demo passwords can't be used in production.")
+        for name, value in given.items():
+            if not value:
+                continue
+            try:
+                password_validation.validate_password(value)
+            except ValidationError as exc:
+                raise CommandError(f"--{name}-password: {' '.join(exc.messages)}") from exc
+        self.operator_password = given["operator"] or OPERATOR[1]
+        self.demo_password = given["demo"] or PASSWORD
+
     def handle(self, *args, **options) -> None:
+        self._use_passwords(options)
         operator = self._operator()
         for demo in SELLERS:
             self._seller(demo, operator)
@@ -91,26 +152,30 @@ class Command(BaseCommand):
             call_command(
                 "seed_catalog",
                 sellers=[d.username for d in SELLERS if d.active],
+                # Certified per product by seed_catalog, once the product's draft exists.
+                joint_sellers=[d.username for d in SELLERS if d.active and d.joint],
                 stdout=self.stdout,
             )
         self._print_logins()
 
     def _operator(self) -> User:
-        username, password = OPERATOR
+        username, password = OPERATOR[0], self.operator_password
         operator, created = User.objects.get_or_create(
             username=username,
-            defaults={"email": "operator@example.com", "is_staff": True, "is_superuser": True},
+            defaults={"email": "operator@example.com", "is_staff": True},
         )
         if created:
             operator.set_password(password)
             operator.save()
+        operator.groups.add(*ensure_operator_groups())
         return operator
 
     def _user(self, username: str) -> User:
-        user = User.objects.filter(username=username).first()
-        return user or user_sign_up(
-            username=username, email=f"{username}@example.com", password=PASSWORD
+        user = User.objects.filter(username=username).first() or user_sign_up(
+            username=username, email=f"{username}@example.com", password=self.demo_password
         )
+        # Demo accounts are ready to sell: their (made-up) addresses count as verified.
+        return user_mark_email_verified(user=user, actor=None)
 
     @transaction.atomic
     def _seller(self, demo: DemoSeller, operator: User) -> None:
@@ -157,30 +222,12 @@ class Command(BaseCommand):
                 email=f"support@{demo.username}.example.com",
                 hours="周一至周五 9:00–18:00 / Mon–Fri 9:00–18:00",
             )
-        if demo.joint:
-            self._joint_certification(seller, operator)
-
-    def _joint_certification(self, seller: Seller, operator: User) -> None:
-        """CloudNova sells a joint-operation product, so it needs an approved certification."""
-        if seller.joint_certifications.filter(status="approved").exists():
-            return
-        certification = seller.joint_certifications.filter(status="pending").first()
-        if certification is None:
-            certification = services.joint_certification_submit(
-                seller=seller,
-                actor=seller.user,
-                company_name=seller.company_name,
-                credit_code=seller.credit_code,
-                authorization_letter=_png("authorization.png", "AUTHORIZED", (80, 80, 80)),
-                products_description="CloudNova Office 联营版 / joint-operation edition",
-            )
-        services.joint_certification_approve(certification=certification, actor=operator)
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log-ins:"))
-        self.stdout.write(f"  operator (admin /admin/)  {OPERATOR[0]:<18} {OPERATOR[1]}")
+        self.stdout.write(f"  operator (admin /admin/)  {OPERATOR[0]:<18} {self.operator_password}")
         for demo in SELLERS:
             role = "active seller" if demo.active else "pending seller"
-            self.stdout.write(f"  {role:<25} {demo.username:<18} {PASSWORD}")
+            self.stdout.write(f"  {role:<25} {demo.username:<18} {self.demo_password}")
         for username in BUYERS:
-            self.stdout.write(f"  {'buyer':<25} {username:<18} {PASSWORD}")
+            self.stdout.write(f"  {'buyer':<25} {username:<18} {self.demo_password}")

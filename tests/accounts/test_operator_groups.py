@@ -1,0 +1,91 @@
+"""The operator groups made by the data migration (README › Operators: permissions and
+groups): who may decide what, and who sees private documents."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+
+from tests.factories.accounts import FinanceFactory, ReviewerFactory, SupportFactory
+
+pytestmark = pytest.mark.django_db
+
+DECISIONS = {
+    "sellers.review_seller",
+    "sellers.review_exit",
+    "sellers.review_jointcertification",
+    "catalog.review_productversion",
+    "catalog.delist_product",
+    "accounts.view_private_documents",
+}
+
+
+def permissions_of(name: str) -> set[str]:
+    group = Group.objects.get(name=name)
+    return {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in group.permissions.select_related("content_type")
+    }
+
+
+def test_the_migration_made_the_three_groups():
+    # The test database is built by the migrations: no factory has run yet.
+    assert set(Group.objects.values_list("name", flat=True)) >= {"reviewer", "support", "finance"}
+
+
+def test_the_reviewer_decides_and_sees_private_documents():
+    perms = permissions_of("reviewer")
+    assert perms >= DECISIONS
+    assert {"sellers.view_seller", "catalog.view_productversion", "accounts.view_user"} <= perms
+    assert not any(p.split(".")[1].startswith(("change_", "delete_", "add_")) for p in perms)
+
+
+def test_support_only_looks_and_sees_no_private_documents():
+    perms = permissions_of("support")
+    assert not perms & DECISIONS
+    assert {"sellers.view_seller", "catalog.view_product", "accounts.view_user"} <= perms
+    # Besides looking, support only unlocks accounts (deleting an access attempt).
+    assert {p for p in perms if not p.split(".")[1].startswith("view_")} == {
+        "axes.delete_accessattempt"
+    }
+
+
+def test_both_review_and_support_see_the_delisting_queue():
+    assert "catalog.view_delistrequest" in permissions_of("reviewer")
+    assert "catalog.view_delistrequest" in permissions_of("support")
+    assert "axes.view_accessattempt" in permissions_of("support")
+    assert "axes.view_accessattempt" not in permissions_of("finance")
+
+
+def test_finance_only_looks_for_now():
+    perms = permissions_of("finance")
+    assert not perms & DECISIONS
+    assert all(p.split(".")[1].startswith("view_") for p in perms)
+
+
+def test_the_permissions_are_the_models_own():
+    """The migration names the same codenames the models declare (post_migrate made no
+    second row with another name)."""
+    from django.contrib.auth.models import Permission
+
+    for perm in DECISIONS:
+        app_label, codename = perm.split(".")
+        assert (
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename).count()
+            == 1
+        )
+
+
+def test_members_hold_the_permissions():
+    reviewer, support, finance = ReviewerFactory(), SupportFactory(), FinanceFactory()
+    assert all(reviewer.has_perm(p) for p in DECISIONS)
+    assert not any(support.has_perm(p) for p in DECISIONS)
+    assert not any(finance.has_perm(p) for p in DECISIONS)
+
+
+def test_running_the_migration_again_changes_nothing():
+    migration = importlib.import_module("marketplace.accounts.migrations.0009_operator_groups")
+    before = {name: permissions_of(name) for name in ("reviewer", "support", "finance")}
+    migration.create_operator_groups(apps, None)
+    assert {name: permissions_of(name) for name in before} == before
