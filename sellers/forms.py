@@ -8,9 +8,12 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.accounts.validators import validate_mobile, validate_uscc
+from marketplace.accounts.forms import CreditCodeField
+from marketplace.accounts.validators import validate_mobile, validate_phone
+from marketplace.core import limits
 from marketplace.core.files import check_document, check_image, check_video
 from marketplace.core.forms import ImagesField, UploadField
+from marketplace.core.widgets import ImageUploadInput
 
 from . import regions
 
@@ -18,9 +21,13 @@ from . import regions
 class SellerApplicationForm(forms.Form):
     """Onboarding application 入驻申请 (also used to resubmit a rejected one)."""
 
-    store_name = forms.CharField(label=_("Store name"), max_length=100)
+    store_name = forms.CharField(
+        label=_("Store name"), max_length=100, validators=[limits.validate_single_line]
+    )
     business_scope = forms.CharField(
-        label=_("Main products and services"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Main products and services"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limits.MAX_BUSINESS_SCOPE_LENGTH,
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=100)
     contact_mobile = forms.CharField(
@@ -70,6 +77,7 @@ class BusinessInfoForm(forms.Form):
         label=_("Company logo (JPG/JPEG/PNG, at most 5 MB)"),
         check=check_image,
         check_kwargs=lambda: {"max_bytes": settings.MAX_LOGO_BYTES},
+        widget=ImageUploadInput,  # preview and replace, like the other images
     )
 
     CONTACT_FIELDS = (
@@ -85,6 +93,9 @@ class BusinessInfoForm(forms.Form):
         self.fields["province"].choices = _choices(regions.provinces())
         self.fields["city"].choices = _choices(regions.cities(province))
         self.fields["district"].choices = _choices(regions.districts(province, city))
+        for name in ("province", "city", "district"):
+            # The names of China's administrative divisions, in Chinese in either language.
+            self.fields[name].widget.attrs["lang"] = "zh-hans"
         self.fields["province"].widget.attrs.update(
             {
                 "hx-get": reverse("seller:region_cities"),
@@ -125,10 +136,13 @@ class BusinessInfoForm(forms.Form):
 class BusinessInfoUpdateForm(BusinessInfoForm):
     """Change certified business information: without a new logo the current one stays."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, current_logo=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["logo"].required = False
         self.fields["logo"].help_text = _("Leave empty to keep the current logo.")
+        # The widget shows the current logo; it is not the field's initial value, so
+        # that an unchanged logo is not handed to the service as a new one.
+        self.fields["logo"].widget.current = current_logo
 
     @classmethod
     def initial_from(cls, info) -> dict[str, str]:
@@ -173,6 +187,7 @@ class StorePageForm(forms.Form):
     brand_story = forms.CharField(
         label=_("Brand story"),
         required=False,
+        max_length=limits.MAX_BRAND_STORY_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Company profile, strengths, vision and qualifications."),
     )
@@ -199,17 +214,33 @@ class StorePageForm(forms.Form):
         ) % {"width": settings.STORE_CERTIFICATE_WIDTH}
 
 
+class ProductChoiceField(forms.ModelMultipleChoiceField):
+    """Products by the name of their latest version (a draft has no listed name yet)."""
+
+    def label_from_instance(self, obj) -> str:
+        return getattr(obj, "latest_name", "") or str(obj)
+
+
 class JointCertificationForm(forms.Form):
+    """Joint-operation certification of chosen products (issue 6 item 9). The company is
+    the seller's own, filled in from the onboarding and not editable here."""
+
     company_name = forms.CharField(
         label=_("Certified company name"),
         max_length=200,
-        help_text=_("Must be the company that sells: the one of your onboarding."),
+        disabled=True,
+        help_text=_("The company that sells: the one of your enterprise verification."),
     )
-    credit_code = forms.CharField(
-        label=_("Unified social credit code"),
-        max_length=18,
-        min_length=18,
-        validators=[validate_uscc],
+    credit_code = CreditCodeField(disabled=True)
+    products = ProductChoiceField(
+        label=_("Joint-operation products covered"),
+        queryset=None,
+        # The labels are product names (includes/form.html marks them).
+        widget=forms.CheckboxSelectMultiple(attrs={"data-user-content": ""}),
+        help_text=_(
+            "Your joint-operation products (drafts too) that no certification covers yet. "
+            "Only a covered product can be submitted for review."
+        ),
     )
     authorization_letter = UploadField(
         label=_("Authorization letter (PDF, JPG or PNG)"),
@@ -217,19 +248,38 @@ class JointCertificationForm(forms.Form):
         check_kwargs=lambda: {"max_bytes": settings.MAX_DOCUMENT_BYTES},
     )
     products_description = forms.CharField(
-        label=_("Joint products planned"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Notes for the reviewer (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=limits.MAX_JOINT_PRODUCTS_LENGTH,
+        required=False,
     )
+
+    def __init__(self, *args, products, **kwargs) -> None:
+        # The candidates come from the catalog (the view passes them: sellers can't
+        # import it).
+        super().__init__(*args, **kwargs)
+        self.fields["products"].queryset = products
 
     def clean_credit_code(self):
         return self.cleaned_data["credit_code"].strip().upper()
 
 
 class ServiceGroupForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    phone = forms.CharField(label=_("Phone"), max_length=30)
+    name = forms.CharField(
+        label=_("Name"), max_length=100, validators=[limits.validate_single_line]
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        validators=[validate_phone],
+        help_text=_("A mobile, a landline with its area code, or a 400/800 number."),
+    )
     email = forms.EmailField(label=_("E-mail"))
     hours = forms.CharField(
-        label=_("Service hours"), max_length=100, help_text=_("e.g. Mon–Fri 9:00–18:00")
+        label=_("Service hours"),
+        max_length=100,
+        validators=[limits.validate_single_line],
+        help_text=_("e.g. Mon–Fri 9:00–18:00"),
     )
 
 
@@ -237,5 +287,6 @@ class ExitRequestForm(forms.Form):
     reason = forms.CharField(
         label=_("Why are you leaving? (optional)"),
         required=False,
+        max_length=limits.MAX_REASON_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

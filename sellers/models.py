@@ -5,18 +5,20 @@ State changes happen only in `sellers.services`; each one checks the source stat
 writes a `TransitionLog` row.
 """
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.accounts.models import can_view_private_documents
+from marketplace.accounts.validators import validate_phone
+from marketplace.core import limits
+from marketplace.core.files import new_upload_key
 from marketplace.core.private_files import private_storage
 
 
 def seller_upload_to(instance, filename: str) -> str:
-    seller_id = getattr(instance, "seller_id", None) or instance.pk
-    return f"sellers/{seller_id}/{uuid.uuid4().hex}-{filename}"
+    # A short generated key; the original name is kept for display (core/files.py).
+    return new_upload_key("sellers", filename)
 
 
 class Seller(models.Model):
@@ -38,7 +40,10 @@ class Seller(models.Model):
         EXITED = "exited", _("Exited")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="seller"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="seller",
+        verbose_name=_("account"),
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -47,13 +52,24 @@ class Seller(models.Model):
     company_name = models.CharField(_("company name"), max_length=200)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, db_index=True)
     # The onboarding application itself.
-    store_name = models.CharField(_("store name"), max_length=100)
-    business_scope = models.TextField(_("main products and services"))
+    store_name = models.CharField(
+        _("store name"), max_length=100, validators=[limits.validate_single_line]
+    )
+    business_scope = models.TextField(
+        _("main products and services"),
+        max_length=limits.MAX_BUSINESS_SCOPE_LENGTH,
+        validators=limits.max_length_validators(limits.MAX_BUSINESS_SCOPE_LENGTH),
+    )
     contact_name = models.CharField(_("contact person"), max_length=100)
     contact_mobile = models.CharField(_("contact mobile"), max_length=20)
     contact_email = models.EmailField(_("contact e-mail"))
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
-    exit_reason = models.TextField(_("exit reason"), blank=True)
+    exit_reason = models.TextField(
+        _("exit reason"),
+        blank=True,
+        max_length=limits.MAX_REASON_LENGTH,
+        validators=limits.max_length_validators(limits.MAX_REASON_LENGTH),
+    )
     submitted_at = models.DateTimeField(_("submitted at"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("active since"), null=True, blank=True)
@@ -63,6 +79,10 @@ class Seller(models.Model):
         verbose_name = _("seller")
         verbose_name_plural = _("sellers")
         ordering = ["-submitted_at"]
+        permissions = [
+            ("review_seller", "Can approve or reject onboarding applications"),
+            ("review_exit", "Can approve sellers' exit requests"),
+        ]
 
     def __str__(self) -> str:
         return self.store_name or self.company_name
@@ -75,7 +95,9 @@ class Seller(models.Model):
 class BusinessInfo(models.Model):
     """Business information certification (商业信息认证), the last onboarding step."""
 
-    seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="business_info")
+    seller = models.OneToOneField(
+        Seller, on_delete=models.CASCADE, related_name="business_info", verbose_name=_("seller")
+    )
     province = models.CharField(_("province"), max_length=50)
     city = models.CharField(_("city"), max_length=50)
     district = models.CharField(_("district / county"), max_length=50)
@@ -100,11 +122,18 @@ class BusinessInfo(models.Model):
 class StorePage(models.Model):
     """The seller's store page (店铺) buyers reach from every product."""
 
-    seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="store_page")
+    seller = models.OneToOneField(
+        Seller, on_delete=models.CASCADE, related_name="store_page", verbose_name=_("seller")
+    )
     intro_video = models.FileField(
         _("introduction video"), upload_to=seller_upload_to, blank=True, max_length=300
     )
-    brand_story = models.TextField(_("brand story"), blank=True)
+    brand_story = models.TextField(
+        _("brand story"),
+        blank=True,
+        max_length=limits.MAX_BRAND_STORY_LENGTH,
+        validators=limits.max_length_validators(limits.MAX_BRAND_STORY_LENGTH),
+    )
     certificate_image = models.ImageField(
         _("qualification certificates"), upload_to=seller_upload_to, blank=True, max_length=300
     )
@@ -121,7 +150,9 @@ class StorePage(models.Model):
 class StoreImage(models.Model):
     """An introduction image of the store page, exactly 780×440 px."""
 
-    store_page = models.ForeignKey(StorePage, on_delete=models.CASCADE, related_name="images")
+    store_page = models.ForeignKey(
+        StorePage, on_delete=models.CASCADE, related_name="images", verbose_name=_("store page")
+    )
     image = models.ImageField(_("image"), upload_to=seller_upload_to, max_length=300)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -139,7 +170,9 @@ class StoreImage(models.Model):
 
 
 class JointCertification(models.Model):
-    """Joint-operation certification (联营认证); needed to publish joint products."""
+    """Joint-operation certification (联营认证) of the products it names: a joint product
+    can be submitted for review only when an approved certification covers it (seed 000:
+    "商家必须完成对应商品的联营认证"). A seller may hold several, e.g. one per product."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Under review")
@@ -147,7 +180,10 @@ class JointCertification(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     seller = models.ForeignKey(
-        Seller, on_delete=models.CASCADE, related_name="joint_certifications"
+        Seller,
+        on_delete=models.CASCADE,
+        related_name="joint_certifications",
+        verbose_name=_("seller"),
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -160,7 +196,15 @@ class JointCertification(models.Model):
         max_length=300,
         storage=private_storage,
     )
-    products_description = models.TextField(_("joint products planned"))
+    # The products covered are `products` (Product.joint_certifications: the catalog
+    # declares the relation, since sellers can't import it). A product is named by at most
+    # one certification in review or approved (joint_certification_submit).
+    products_description = models.TextField(
+        _("notes for the reviewer"),
+        blank=True,
+        max_length=limits.MAX_JOINT_PRODUCTS_LENGTH,
+        validators=limits.max_length_validators(limits.MAX_JOINT_PRODUCTS_LENGTH),
+    )
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
@@ -169,36 +213,38 @@ class JointCertification(models.Model):
         verbose_name = _("joint-operation certification")
         verbose_name_plural = _("joint-operation certifications")
         ordering = ["-submitted_at"]
-        constraints = [
-            # At most one certification in review or approved per seller at a time.
-            models.UniqueConstraint(
-                fields=["seller"],
-                condition=models.Q(status__in=["pending", "approved"]),
-                name="one_open_joint_certification_per_seller",
-            )
+        permissions = [
+            ("review_jointcertification", "Can approve or reject joint-operation certifications"),
         ]
 
     def __str__(self) -> str:
         return f"{self.company_name} ({self.get_status_display()})"
 
     def can_view_private_file(self, user, field_name: str) -> bool:
-        """The letter is for the seller's account and the operators only."""
+        """The letter is for the seller's account and the operators allowed to see
+        private documents only."""
         if field_name != "authorization_letter" or not (user.is_authenticated and user.is_active):
             return False
-        return user.is_staff or user.pk == self.seller.user_id
+        return user.pk == self.seller.user_id or can_view_private_documents(user)
 
 
 class ServiceGroup(models.Model):
     """A customer-service group (客服组) a product's service & support section picks."""
 
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="service_groups")
-    name = models.CharField(_("name"), max_length=100)
-    phone = models.CharField(_("phone"), max_length=30)
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="service_groups", verbose_name=_("seller")
+    )
+    name = models.CharField(_("name"), max_length=100, validators=[limits.validate_single_line])
+    # Published as a tel: link on product pages: a real phone number only.
+    phone = models.CharField(_("phone"), max_length=30, validators=[validate_phone])
     email = models.EmailField(_("e-mail"))
     hours = models.CharField(
-        _("service hours"), max_length=100, help_text=_("e.g. Mon–Fri 9:00–18:00")
+        _("service hours"),
+        max_length=100,
+        validators=[limits.validate_single_line],
+        help_text=_("e.g. Mon–Fri 9:00–18:00"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("customer-service group")

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.core import limits
 
 from .models import BillingMode, Category, DeliveryType, Product
 from .search import apply_search
@@ -52,6 +55,23 @@ def category_and_descendant_ids(category: Category) -> list[int]:
     return ids
 
 
+class IdFilter(django_filters.Filter):
+    """An id: a whole number in the range of an id column (1 … 2**63 - 1).
+
+    Anything else (`?seller=1e30`, `1.5`, `abc`, `99999999999999999999`) is invalid: a
+    400 in the API; on the pages, where other invalid values are ignored, an invalid id
+    selects nothing (`ProductFilter.filter_queryset`). So no value outside the column's
+    range ever reaches a query (`cleaned_data` never holds one).
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", limits.MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class ProductFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=200)
     category = django_filters.ModelChoiceFilter(
@@ -72,8 +92,10 @@ class ProductFilter(django_filters.FilterSet):
     price_max = django_filters.NumberFilter(
         field_name="min_price", lookup_expr="lte", label=_("Price up to"), min_value=0
     )
-    seller = django_filters.NumberFilter(field_name="seller_id", label=_("Seller"))
-    region = django_filters.CharFilter(field_name="regions__code", label=_("Sales region"))
+    seller = IdFilter(field_name="seller_id", label=_("Seller"))
+    region = django_filters.CharFilter(
+        field_name="regions__code", label=_("Sales region"), max_length=50
+    )
     tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"), max_length=50)
     sort = django_filters.ChoiceFilter(
         choices=Sort.CHOICES, method="filter_sort", label=_("Sort"), empty_label=None
@@ -93,11 +115,23 @@ class ProductFilter(django_filters.FilterSet):
             form_class = cls._form_class = super().get_form_class()
         return form_class
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Invalid values are ignored, except an id: the list of an unknown seller is
+        # empty, not every seller's.
+        if any(isinstance(self.filters[name], IdFilter) for name in self.form.errors):
+            return queryset.none()
+        return super().filter_queryset(queryset)
+
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return apply_search(queryset, value)
 
     def filter_category(self, queryset: QuerySet, name: str, value: Category) -> QuerySet:
-        return queryset.filter(category_id__in=category_and_descendant_ids(value))
+        # Kept for the filter set's life: the facet counts (selectors.product_facets)
+        # apply this filter again and needn't read the category tree again.
+        ids = self.__dict__.get("_category_ids")
+        if ids is None or ids[0] != value.pk:
+            ids = self._category_ids = (value.pk, category_and_descendant_ids(value))
+        return queryset.filter(category_id__in=ids[1])
 
     def filter_billing_mode(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         # billing_modes is ",period,trial,": the commas make the match exact.

@@ -17,6 +17,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.core import limits
 from marketplace.core.exceptions import DomainError, InvalidTransition
 from marketplace.core.exceptions import PermissionDenied as DomainPermissionDenied
 from sellers.models import Seller, ServiceGroup
@@ -24,6 +25,7 @@ from sellers.models import Seller, ServiceGroup
 from . import seller_selectors as selectors
 from . import services
 from .models import (
+    ApiEndpoint,
     AttributeName,
     BillingMode,
     Category,
@@ -31,40 +33,95 @@ from .models import (
     Price,
     Product,
     ProductVersion,
+    Region,
+    ServiceForm,
+    ServiceScope,
     Spec,
 )
 
 # --- input -----------------------------------------------------------------------------------
 
 
+# Bounds come from marketplace/core/limits.py (README › Limits), as in the forms and the
+# services: an out-of-range value is a 400 with a message, never a database error.
+
+
 class PriceIn(serializers.Serializer):
     period = serializers.ChoiceField(choices=Price.Period.choices)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     unit = serializers.CharField(max_length=30, required=False, default="")
-    max_periods = serializers.IntegerField(required=False, default=1)
+    max_periods = serializers.IntegerField(
+        required=False, default=1, min_value=1, max_value=limits.MAX_PERIODS_PER_ORDER
+    )
 
 
 class AttributeIn(serializers.Serializer):
     attribute = serializers.CharField(max_length=50, help_text="One of your attribute names.")
     kind = serializers.ChoiceField(choices=AttributeName.Kind.choices)
     options = serializers.CharField(max_length=300, required=False, default="")
-    min_value = serializers.IntegerField(required=False, allow_null=True, default=None)
-    max_value = serializers.IntegerField(required=False, allow_null=True, default=None)
-    step = serializers.IntegerField(required=False, allow_null=True, default=None)
+    min_value = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_value=limits.MAX_ATTRIBUTE_VALUE,
+    )
+    max_value = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_value=limits.MAX_ATTRIBUTE_VALUE,
+    )
+    step = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_value=limits.MAX_ATTRIBUTE_VALUE,
+    )
     unit = serializers.CharField(max_length=20, required=False, default="")
 
 
 class SpecIn(serializers.Serializer):
-    code = serializers.SlugField(max_length=40)
-    name = serializers.CharField(max_length=100)
+    code = serializers.SlugField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Stable across versions; generated from the name when left out.",
+    )
+    name = serializers.CharField(max_length=100, validators=[limits.validate_single_line])
     billing_mode = serializers.ChoiceField(choices=BillingMode.choices)
-    trial_days = serializers.IntegerField(required=False, allow_null=True, default=None)
+    trial_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=services.TRIAL_DAYS_RANGE[0],
+        max_value=services.TRIAL_DAYS_RANGE[1],
+    )
     package_kind = serializers.ChoiceField(
         choices=Spec.PackageKind.choices, required=False, allow_blank=True, default=""
     )
-    package_quota = serializers.IntegerField(required=False, allow_null=True, default=None)
-    prices = PriceIn(many=True)
-    attributes = AttributeIn(many=True, required=False, default=list)
+    package_quota = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=limits.MAX_PACKAGE_QUOTA,
+    )
+    prices = PriceIn(many=True, max_length=limits.MAX_PRICES_PER_SPEC)
+    attributes = AttributeIn(
+        many=True, required=False, default=list, max_length=limits.MAX_ATTRIBUTES_PER_SPEC
+    )
+
+
+class ImageRegionIn(serializers.Serializer):
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    image_id = serializers.CharField(max_length=100)
+
+
+class ApiEndpointIn(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ApiEndpoint.Method.choices)
+    path = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=200)
 
 
 class OwnServiceGroupField(serializers.PrimaryKeyRelatedField):
@@ -80,25 +137,75 @@ class OwnServiceGroupField(serializers.PrimaryKeyRelatedField):
 
 
 class ContentIn(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+    name = serializers.CharField(max_length=120, validators=[limits.validate_single_line])
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
-    summary = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, default="")
+    summary = serializers.CharField(max_length=300, validators=[limits.validate_single_line])
+    description = serializers.CharField(
+        required=False, default="", max_length=limits.MAX_DESCRIPTION_LENGTH
+    )
     tags = serializers.CharField(max_length=200, required=False, allow_blank=True)
     service_group = OwnServiceGroupField(
         queryset=ServiceGroup.objects.all(), required=False, allow_null=True
     )
-    service_forms = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    service_scope = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    after_sales_scope = serializers.CharField(required=False, allow_blank=True)
-    usage_guide = serializers.CharField(required=False, allow_blank=True)
-    agreement_text = serializers.CharField(required=False, allow_blank=True)
-    support_terms_text = serializers.CharField(required=False, allow_blank=True)
+    service_forms = serializers.ListField(
+        child=serializers.ChoiceField(choices=ServiceForm.choices), required=False
+    )
+    service_scope = serializers.ListField(
+        child=serializers.ChoiceField(choices=ServiceScope.choices), required=False
+    )
+    service_notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.MAX_SERVICE_NOTES_LENGTH
+    )
+    # What the delivery type describes (README › Billing modes per delivery type lists
+    # which type needs which; they are required on submit).
+    image_os = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    image_architecture = serializers.ChoiceField(
+        choices=ProductVersion.Architecture.choices, required=False, allow_blank=True
+    )
+    image_regions = ImageRegionIn(many=True, required=False, max_length=services.MAX_ROWS)
+    hardware_spec = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.MAX_DELIVERY_TEXT_LENGTH
+    )
+    hardware_weight_kg = serializers.DecimalField(
+        max_digits=8, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
+    hardware_size = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    shipping_regions = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), many=True, required=False
+    )
+    license_type = serializers.ChoiceField(
+        choices=ProductVersion.LicenseType.choices, required=False, allow_blank=True
+    )
+    license_term = serializers.ChoiceField(
+        choices=ProductVersion.LicenseTerm.choices, required=False, allow_blank=True
+    )
+    license_term_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=limits.MAX_LICENSE_TERM_MONTHS
+    )
+    deploy_contents = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.MAX_DELIVERY_TEXT_LENGTH
+    )
+    api_endpoints = ApiEndpointIn(many=True, required=False, max_length=services.MAX_ROWS)
+    api_quota_unit = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    after_sales_scope = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.MAX_AFTER_SALES_SCOPE_LENGTH
+    )
+    usage_guide = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.MAX_USAGE_GUIDE_LENGTH
+    )
+    agreement_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.MAX_AGREEMENT_LENGTH
+    )
+    support_terms_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.MAX_AGREEMENT_LENGTH
+    )
     flow_template = serializers.ChoiceField(
         choices=ProductVersion.FlowTemplate.choices, required=False, allow_blank=True
     )
-    avg_delivery_days = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    specs = SpecIn(many=True, required=False)
+    avg_delivery_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=limits.MAX_DELIVERY_DAYS
+    )
+    specs = SpecIn(many=True, required=False, max_length=limits.MAX_SPECS_PER_PRODUCT)
 
 
 class ProductCreateIn(ContentIn):
@@ -142,6 +249,17 @@ class SpecOut(serializers.ModelSerializer):
         )
 
 
+class ImageRegionOut(serializers.Serializer):
+    region = serializers.CharField(source="region.code")
+    image_id = serializers.CharField()
+
+
+class ApiEndpointOut(serializers.ModelSerializer):
+    class Meta:
+        model = ApiEndpoint
+        fields = ("method", "path", "description")
+
+
 class ScreenshotOut(serializers.Serializer):
     """Read-only: screenshots are uploaded on the seller center's edit page."""
 
@@ -153,6 +271,11 @@ class VersionOut(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     specs = SpecOut(many=True)
     screenshots = ScreenshotOut(many=True, read_only=True)
+    service_forms = serializers.ListField(child=serializers.CharField())
+    service_scope = serializers.ListField(child=serializers.CharField())
+    image_regions = ImageRegionOut(many=True)
+    shipping_regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    api_endpoints = ApiEndpointOut(many=True)
 
     class Meta:
         model = ProductVersion
@@ -173,6 +296,20 @@ class VersionOut(serializers.ModelSerializer):
             "support_terms_text",
             "flow_template",
             "avg_delivery_days",
+            "service_notes",
+            "image_os",
+            "image_architecture",
+            "image_regions",
+            "hardware_spec",
+            "hardware_weight_kg",
+            "hardware_size",
+            "shipping_regions",
+            "license_type",
+            "license_term",
+            "license_term_months",
+            "deploy_contents",
+            "api_endpoints",
+            "api_quota_unit",
             "submitted_at",
             "reviewed_at",
             "rejection_reason",

@@ -1,16 +1,33 @@
-"""Upload checks by content, not by name: Pillow for images, `filetype` for the rest.
+"""Upload checks by content, not by name: Pillow for images, `filetype` for the rest;
+and the names uploads are stored under.
 
 Each validator raises `ValidationError` with a translated message and leaves the file
 untouched; forms call them as field validators, services may call them again.
+
+Storage names: a file is stored as `<prefix>/<yyyy>/<mm>/<uuid4 hex><ext>` whatever its
+name on the uploader's computer (250 ASCII characters or 80 Chinese ones overflow a
+file-system name of 255 bytes); the original name is kept in an `UploadName` row for
+display (`original_name`). The extension is the canonical one of the file's type: every
+upload passes a check above, which requires the name's extension to match the type
+detected from the bytes, so `.JPEG` becomes `.jpg` and a name without a known
+extension gets none.
 """
 
 from __future__ import annotations
 
+import posixpath
+import re
+import unicodedata
+import uuid
+
 import filetype
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from .limits import MAX_FILE_NAME_LENGTH
 
 IMAGE_FORMATS = {"JPEG": "JPG/JPEG", "PNG": "PNG"}
 IMAGE_EXTENSIONS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
@@ -20,6 +37,17 @@ DOCUMENT_MIMES = {
     "image/jpeg": (".jpg", ".jpeg"),
     "image/png": (".png",),
 }
+# The extension a stored file gets, from the (checked) extension of its upload's name.
+STORED_EXTENSIONS = {
+    ".jpg": ".jpg",
+    ".jpeg": ".jpg",
+    ".png": ".png",
+    ".pdf": ".pdf",
+    ".mp4": ".mp4",
+    ".mov": ".mov",
+}
+# Keys of files stored before the generated keys: "<32 hex>-<original name>".
+_LEGACY_PREFIX = re.compile(r"^[0-9a-f]{32}-")
 
 
 def _check_size(upload, max_bytes: int) -> None:
@@ -124,3 +152,53 @@ def check_document(upload, *, max_bytes: int, mimes: dict | None = None) -> str:
             code="bad_document",
         )
     return mime
+
+
+# --- storage names ------------------------------------------------------------------------
+
+
+def display_name(filename: str) -> str:
+    """The uploaded file's own name, fit for display and a header: no folders, no control
+    characters, at most `MAX_FILE_NAME_LENGTH` characters (cut at a character, never
+    inside one, keeping the extension)."""
+    name = posixpath.basename((filename or "").replace("\\", "/"))
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    if len(name) > MAX_FILE_NAME_LENGTH:
+        root, dot, ext = name.rpartition(".")
+        if dot and root and len(ext) < 16:
+            name = f"{root[: MAX_FILE_NAME_LENGTH - len(ext) - 1]}.{ext}"
+        else:
+            name = name[:MAX_FILE_NAME_LENGTH]
+    return name or "file"
+
+
+def new_upload_key(prefix: str, filename: str) -> str:
+    """The storage name of a new upload, `<prefix>/<yyyy>/<mm>/<uuid4 hex><ext>`, and a
+    record of its original name. For the models' `upload_to`: Django calls it when the
+    file is saved, inside the saving transaction, so the record commits with the file's
+    row."""
+    from .models import UploadName
+
+    ext = STORED_EXTENSIONS.get(posixpath.splitext(filename or "")[1].lower(), "")
+    key = f"{prefix}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{ext}"
+    UploadName.objects.create(key=key, original_name=display_name(filename))
+    return key
+
+
+def _fallback_name(key: str) -> str:
+    return _LEGACY_PREFIX.sub("", posixpath.basename(key or ""))
+
+
+def original_names(keys) -> dict[str, str]:
+    """{storage key: the name it was uploaded with} for several files, in one query."""
+    from .models import UploadName
+
+    keys = {str(key) for key in keys if key}
+    found = dict(UploadName.objects.filter(key__in=keys).values_list("key", "original_name"))
+    return {key: found.get(key) or _fallback_name(key) for key in keys}
+
+
+def original_name(fieldfile) -> str:
+    """The name a stored file (a FieldFile or its storage key) was uploaded with."""
+    key = getattr(fieldfile, "name", fieldfile) or ""
+    return original_names([key]).get(key, "") if key else ""

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .exceptions import DomainError
-from .files import check_image
+from .files import check_image, original_name
 
 
 def call_service(form: forms.Form, service: Callable[..., Any], **kwargs) -> Any | None:
@@ -33,8 +33,28 @@ def call_service(form: forms.Form, service: Callable[..., Any], **kwargs) -> Any
     return None
 
 
+class _CurrentFile:
+    """A stored file as the file input shows it: its link, labelled with the name it was
+    uploaded with rather than its generated storage key."""
+
+    def __init__(self, fieldfile) -> None:
+        self.url = fieldfile.url
+        self.name = original_name(fieldfile)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UploadInput(forms.ClearableFileInput):
+    def format_value(self, value):
+        value = super().format_value(value)
+        return _CurrentFile(value) if value else value
+
+
 class UploadField(forms.FileField):
     """A file field that runs a content check (from marketplace.core.files) on clean."""
+
+    widget = UploadInput
 
     def __init__(self, *, check: Callable, check_kwargs: Callable[[], dict] | None = None, **kw):
         super().__init__(**kw)

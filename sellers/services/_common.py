@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import EnterpriseVerification, User
+from marketplace.core import limits
 from marketplace.core.exceptions import DomainError
 
 from ..models import Seller
@@ -17,6 +18,16 @@ Status = Seller.Status
 
 def _clean(value: str | None) -> str:
     return (value or "").strip()
+
+
+def _bounded(field: str, value: str, maximum: int) -> str:
+    """`value` if it has at most `maximum` characters (core/limits.py), else a refusal
+    naming `field`: text columns have no limit of their own."""
+    errors: dict[str, list] = {}
+    limits.check_length(errors, field, value, maximum)
+    if errors:
+        raise ValidationError(errors)
+    return value
 
 
 def _required(**fields: str) -> None:

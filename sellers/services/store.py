@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import User
+from marketplace.core import limits
 from marketplace.core.audit import check_state, log_transition
 from marketplace.core.files import check_image, check_video
 
@@ -39,6 +40,10 @@ def store_page_update(
     seller = _lock_seller(seller)
     check_state(seller, allowed=[Status.ACTIVE])
     errors: dict[str, list] = {}
+    if brand_story is not None:
+        limits.check_length(
+            errors, "brand_story", brand_story.strip(), limits.MAX_BRAND_STORY_LENGTH
+        )
     if intro_video:
         try:
             check_video(intro_video, max_bytes=settings.MAX_VIDEO_BYTES)

@@ -17,13 +17,13 @@ from marketplace.catalog.models import (
 )
 from marketplace.core.audit import history_for
 from marketplace.core.exceptions import DomainError, InvalidTransition, PermissionDenied
+from marketplace.core.files import original_name
 from sellers import exit_checks
-from sellers.models import JointCertification, Seller
+from sellers.models import Seller
 from tests.factories.accounts import UserFactory
 from tests.factories.catalog import RegionFactory
 from tests.factories.catalog_publishing import (
     AttributeNameFactory,
-    JointCertificationFactory,
     PublishingSellerFactory,
     draft_product,
     filled_support_terms,
@@ -73,27 +73,7 @@ def test_only_an_active_seller_may_create(status):
     assert not Product.objects.exists()
 
 
-def test_joint_product_needs_an_approved_certification():
-    seller = PublishingSellerFactory()
-    fields = ready_fields(seller, delivery_type=DeliveryType.JOINT_SAAS)
-    with pytest.raises(DomainError, match="joint-operation certification"):
-        services.product_create(seller=seller, delivery_type=DeliveryType.JOINT_SAAS, fields=fields)
-    JointCertificationFactory(seller=seller, status=JointCertification.Status.PENDING)
-    with pytest.raises(DomainError):
-        services.product_create(seller=seller, delivery_type=DeliveryType.JOINT_SAAS, fields=fields)
-
-
-def test_joint_certification_of_another_entity_does_not_count():
-    seller = PublishingSellerFactory()
-    JointCertificationFactory(
-        seller=seller, status=JointCertification.Status.APPROVED, company_name="Other Co."
-    )
-    with pytest.raises(DomainError):
-        services.product_create(
-            seller=seller,
-            delivery_type=DeliveryType.JOINT_SAAS,
-            fields=ready_fields(seller, delivery_type=DeliveryType.JOINT_SAAS),
-        )
+# Joint products and their certification: tests/catalog/test_joint_products.py
 
 
 def test_joint_product_with_approved_certification_goes_to_review():
@@ -335,7 +315,9 @@ def test_real_pdf_and_image_are_accepted(image_file):
         product=product, fields={"copyright_certificate": pdf, "logo": image_file("logo.png")}
     )
     version = product.versions.get()
-    assert version.copyright_certificate.name.endswith("cert.pdf")
+    # Stored under a generated key; the uploaded name is kept for display.
+    assert version.copyright_certificate.name.endswith(".pdf")
+    assert original_name(version.copyright_certificate) == "cert.pdf"
     assert version.logo
 
 
@@ -580,12 +562,14 @@ def test_relist_goes_back_through_review():
     assert product.delist_reason == ""
 
 
-def test_listed_products_block_the_sellers_exit():
+def test_listed_products_keep_the_sellers_exit_waiting():
+    """They don't refuse the exit (blocking), the exit waits for their delisting."""
     product = listed_product()
-    reasons = exit_checks.blocking_reasons(product.seller)
+    assert exit_checks.blocking_reasons(product.seller) == []
+    reasons = exit_checks.waiting_reasons(product.seller)
     assert reasons == ["1 product is still listed: delist it first."]
     services.product_delist(product=product, actor=None)
-    assert exit_checks.blocking_reasons(product.seller) == []
+    assert exit_checks.waiting_reasons(product.seller) == []
 
 
 # --- sales configuration --------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from marketplace.core.audit import history_for
 from marketplace.core.exceptions import DomainError
+from marketplace.core.files import original_name
 from sellers import services
 from sellers.models import BusinessInfo, Seller
 from tests.factories.sellers import (
@@ -84,7 +85,7 @@ def test_update_contact_and_logo(image_file):
     assert info.has_marketplace_contact
     assert info.marketplace_contact_email == "zhao@market.example.com"
     assert info.logo.name != old_logo
-    assert "new-logo" in info.logo.name
+    assert "new-logo" in original_name(info.logo)
     [log] = update_logs(seller)
     assert log.reason == (
         "has_marketplace_contact, marketplace_contact_name, marketplace_contact_mobile, "
@@ -231,3 +232,20 @@ def test_edit_anonymous_sent_to_log_in(client):
     response = client.get(reverse("seller:business_info_edit"))
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
+
+
+def test_logo_uses_the_image_widget_with_a_preview_not_currently_clear_change(client):
+    """Issue 7 item 10: the current logo shows in the upload widget, which replaces it;
+    no "Currently / Clear / Change" of Django's clearable input."""
+    seller = ActiveSellerFactory()
+    client.force_login(seller.user)
+    html = client.get(reverse("seller:business_info_edit")).content.decode()
+    assert "data-image-upload" in html
+    assert f'src="{seller.business_info.logo.url}"' in html
+    assert "logo-clear" not in html and "Currently" not in html
+    assert "js/image_upload.js" in html
+    # The first certification has no logo yet: an empty, hidden preview.
+    approved = ApprovedSellerFactory()
+    client.force_login(approved.user)
+    html = client.get(reverse("seller:business_info")).content.decode()
+    assert "data-image-upload-preview hidden" in html

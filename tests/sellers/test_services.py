@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from marketplace.core.audit import history_for
 from marketplace.core.exceptions import DomainError, InvalidTransition
+from marketplace.core.files import original_name
 from marketplace.core.models import TransitionLog
 from sellers import exit_checks, services
 from sellers.models import BusinessInfo, JointCertification, Seller, ServiceGroup, StorePage
@@ -283,7 +284,8 @@ class TestStorePage:
             certificate_image=image_file("cert.png", size=(width, 1200)),
         )
         assert page.brand_story == "Since 2010."
-        assert page.intro_video.name.endswith("intro.mp4")
+        assert page.intro_video.name.endswith(".mp4")
+        assert original_name(page.intro_video) == "intro.mp4"
         assert [i.position for i in page.images.all()] == [0, 1]
         assert page.certificate_image
         assert last_log(seller).action == "update_store_page"
@@ -300,7 +302,7 @@ class TestStorePage:
             intro_images=[image_file("new.png", size=(780, 440))],
         )
         assert page.images.count() == 1
-        assert page.images.get().image.name.endswith("new.png")
+        assert original_name(page.images.get().image) == "new.png"
 
     def test_nothing_given_keeps_images(self, image_file):
         seller = ActiveSellerFactory()
@@ -352,6 +354,13 @@ class TestStorePage:
 # --- joint-operation certification ----------------------------------------------------------
 
 
+def joint_draft(seller, delivery_type="joint_saas"):
+    """A draft product of `seller` that no certification names yet."""
+    from tests.factories.catalog_publishing import draft_product
+
+    return draft_product(seller, delivery_type=delivery_type, certified=False)
+
+
 class TestJointCertification:
     def submit(self, seller, letter, **overrides):
         data = {
@@ -361,13 +370,18 @@ class TestJointCertification:
             "products_description": "Joint SaaS",
         }
         data.update(overrides)
+        if "products" not in data and seller.status == Status.ACTIVE:
+            data["products"] = [joint_draft(seller)]
+        data.setdefault("products", [])
         return services.joint_certification_submit(seller=seller, actor=seller.user, **data)
 
     def test_submit(self, pdf_file):
         seller = ActiveSellerFactory()
-        cert = self.submit(seller, pdf_file)
+        product = joint_draft(seller)
+        cert = self.submit(seller, pdf_file, products=[product], products_description="")
         assert cert.status == JointCertification.Status.PENDING
         assert cert.credit_code == seller.credit_code
+        assert list(cert.products.all()) == [product]  # a draft may be named
         log = last_log(cert)
         assert (log.action, log.to_state, log.actor) == ("submit", "pending", seller.user)
 
@@ -394,10 +408,37 @@ class TestJointCertification:
             self.submit(seller, fake_image_file)
         assert "authorization_letter" in exc.value.message_dict
 
-    def test_one_open_at_a_time(self, pdf_file):
-        cert = JointCertificationFactory()
-        with pytest.raises(DomainError, match="already have"):
-            self.submit(cert.seller, pdf_file)
+    @pytest.mark.parametrize("status", ["pending", "approved"])
+    def test_a_product_is_named_by_one_open_certification(self, pdf_file, status):
+        cert = JointCertificationFactory(status=status)
+        product = joint_draft(cert.seller)
+        cert.products.add(product)
+        with pytest.raises(ValidationError, match="Already covered") as exc:
+            self.submit(cert.seller, pdf_file, products=[product])
+        assert "products" in exc.value.message_dict
+        # Another product gets a certification of its own, next to the open one.
+        other = self.submit(cert.seller, pdf_file, products=[joint_draft(cert.seller)])
+        assert other.status == JointCertification.Status.PENDING
+
+    def test_a_rejected_certification_frees_its_products(self, pdf_file):
+        cert = JointCertificationFactory(status=JointCertification.Status.REJECTED)
+        product = joint_draft(cert.seller)
+        cert.products.add(product)
+        assert list(self.submit(cert.seller, pdf_file, products=[product]).products.all()) == [
+            product
+        ]
+
+    def test_products_are_required(self, pdf_file):
+        with pytest.raises(ValidationError) as exc:
+            self.submit(ActiveSellerFactory(), pdf_file, products=[])
+        assert "products" in exc.value.message_dict
+
+    def test_only_own_joint_products(self, pdf_file):
+        seller = ActiveSellerFactory()
+        for product in (joint_draft(ActiveSellerFactory()), joint_draft(seller, "saas")):
+            with pytest.raises(ValidationError, match="own joint-operation products"):
+                self.submit(seller, pdf_file, products=[product])
+        assert not JointCertification.objects.exists()
 
     def test_after_rejection_submit_again(self, pdf_file):
         cert = JointCertificationFactory(status=JointCertification.Status.REJECTED)
@@ -574,3 +615,60 @@ class TestExit:
             services.seller_withdraw_exit(seller=seller, actor=seller.user)
         with pytest.raises(InvalidTransition):
             services.seller_approve_exit(seller=seller, actor=operator)
+
+
+class TestExitSteps:
+    """Work the exit waits for rather than refuses (issue 6 item 11): a registered step
+    starts with the request, is cancelled with the withdrawal, and holds the exit until
+    it has nothing pending; `seller_complete_exit` then completes it."""
+
+    @pytest.fixture
+    def step(self):
+        calls = []
+        pending = {"reasons": ["1 product is still listed: delist it first."]}
+        step = exit_checks.ExitStep(
+            pending=lambda seller: list(pending["reasons"]),
+            start=lambda seller, actor: calls.append(("start", seller.pk, actor)),
+            cancel=lambda seller, actor: calls.append(("cancel", seller.pk, actor)),
+        )
+        exit_checks.register_step(step)
+        exit_checks.register_step(step)  # twice is harmless
+        return step, calls, pending
+
+    def test_request_starts_and_withdraw_cancels(self, step):
+        _step, calls, _pending = step
+        seller = ActiveSellerFactory()
+        seller = services.seller_request_exit(seller=seller, actor=seller.user)
+        assert seller.status == Status.EXIT_PENDING  # pending work doesn't refuse
+        services.seller_withdraw_exit(seller=seller, actor=seller.user)
+        assert calls == [("start", seller.pk, seller.user), ("cancel", seller.pk, seller.user)]
+
+    def test_pending_work_holds_the_approval_and_the_completion(self, step, operator):
+        _step, _calls, pending = step
+        seller = ActiveSellerFactory()
+        services.seller_request_exit(seller=seller, actor=seller.user)
+        with pytest.raises(DomainError, match="still listed"):
+            services.seller_approve_exit(seller=seller, actor=operator)
+        assert services.seller_complete_exit(seller=seller, actor=operator) is False
+        pending["reasons"] = []
+        assert services.seller_complete_exit(seller=seller, actor=operator) is True
+        seller.refresh_from_db()
+        assert seller.status == Status.EXITED and seller.exited_at is not None
+        assert last_log(seller).action == "complete_exit"
+
+    def test_a_blocking_check_still_refuses_the_request_and_holds_completion(self, step):
+        exit_checks.register(lambda seller: ["An appeal is open."])
+        seller = ActiveSellerFactory()
+        with pytest.raises(DomainError, match="appeal"):
+            services.seller_request_exit(seller=seller, actor=seller.user)
+        _step, calls, pending = step
+        assert calls == []
+        pending["reasons"] = []
+        seller = ExitPendingSellerFactory()
+        assert services.seller_complete_exit(seller=seller, actor=None) is False
+
+    @pytest.mark.parametrize("factory", [ActiveSellerFactory, ExitedSellerFactory])
+    def test_completion_only_of_a_pending_exit(self, factory):
+        seller = factory()
+        assert services.seller_complete_exit(seller=seller, actor=None) is False
+        assert Seller.objects.get(pk=seller.pk).status == seller.status
