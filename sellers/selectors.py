@@ -1,7 +1,8 @@
 """Reads for the seller center, scoped to the signed-in account's seller.
 
-Other domains use `seller_for_user`, `seller_can_publish` and
-`approved_joint_certification` to decide whether a seller may publish (joint) products.
+Other domains use `seller_for_user` and `seller_can_publish` to decide whether a seller
+may publish products; whether an approved certification covers a joint product is the
+catalog's question (`marketplace.catalog.services.covering_certification`).
 """
 
 from __future__ import annotations
@@ -39,16 +40,20 @@ def seller_can_publish(*, seller: Seller | None) -> bool:
     return seller is not None and seller.status == Status.ACTIVE
 
 
-def approved_joint_certification(*, seller: Seller) -> JointCertification | None:
-    """The approved joint-operation certification, needed to publish joint products."""
-    return seller.joint_certifications.filter(status=JointCertification.Status.APPROVED).first()
+def joint_certification_list(*, seller: Seller) -> QuerySet[JointCertification]:
+    """The seller's certifications, newest first (each names the products it covers)."""
+    return seller.joint_certifications.order_by("-submitted_at", "-id")
 
 
 def joint_certification_current(*, seller: Seller) -> JointCertification | None:
-    """The certification the page shows: the open one, else the latest rejected one."""
-    open_ = seller.joint_certifications.filter(
-        status__in=[JointCertification.Status.PENDING, JointCertification.Status.APPROVED]
-    ).first()
+    """The certification the dashboard shows: the latest open one, else the latest."""
+    open_ = (
+        seller.joint_certifications.filter(
+            status__in=[JointCertification.Status.PENDING, JointCertification.Status.APPROVED]
+        )
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
     return open_ or seller.joint_certifications.order_by("-submitted_at", "-id").first()
 
 
@@ -92,6 +97,46 @@ def onboarding_steps(*, user: User, seller: Seller | None) -> list[Step]:
     return [
         Step(number=i + 1, title=str(titles[i]), done=done[i], current=i == first_open)
         for i in range(3)
+    ]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    key: str
+    title: str
+    done: bool
+    url_name: str
+    link_text: str
+
+
+def next_steps(
+    *, service_group_count: int, product_submitted: bool, has_store_page: bool
+) -> list[NextStep]:
+    """What a newly active seller does next (issue 7 item 11), in order, each with the page
+    that does it: a customer-service group (each product picks one), a product submitted
+    for review, the store page decorated."""
+    return [
+        NextStep(
+            "service_group",
+            str(_("Create a customer-service group")),
+            service_group_count > 0,
+            "seller:service_group_create",
+            str(_("Create a group")),
+        ),
+        NextStep(
+            "product",
+            str(_("Publish a product")),
+            product_submitted,
+            "seller:product_new",
+            str(_("Publish a product")),
+        ),
+        NextStep(
+            "store_page",
+            str(_("Decorate your store")),
+            has_store_page,
+            "seller:store_page",
+            str(_("Decorate your store")),
+        ),
     ]
 
 

@@ -6,6 +6,7 @@ app_name = "seller"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("verification/enterprise/", views.verify_enterprise, name="verify_enterprise"),
     path("apply/", views.apply, name="apply"),
     path("business-info/", views.business_info, name="business_info"),
     path("business-info/edit/", views.business_info_edit, name="business_info_edit"),

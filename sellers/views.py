@@ -82,8 +82,25 @@ def dashboard(request):
         # The seller center may read any domain; sellers' own code stays below the catalog.
         from marketplace.catalog.seller_selectors import seller_product_counts
 
-        context["product_counts"] = seller_product_counts(seller=seller)
+        context["product_counts"] = counts = seller_product_counts(seller=seller)
+        if seller.status == Status.ACTIVE:
+            steps = selectors.next_steps(
+                service_group_count=context["service_group_count"],
+                product_submitted=any(n for status, n in counts.items() if status != "draft"),
+                has_store_page=context["has_store_page"],
+            )
+            if not all(step.done for step in steps):  # the checklist goes once all is done
+                context["next_steps"] = steps
     return render(request, "sellers/dashboard.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify_enterprise(request):
+    """Onboarding step 1, inside the seller center (the same page as the buyer center's)."""
+    from buyers.views import enterprise_verification_page
+
+    return enterprise_verification_page(request, done_url="seller:dashboard")
 
 
 @login_required
@@ -102,6 +119,13 @@ def apply(request):
     if request.user.real_name_status != User.RealName.ENTERPRISE:
         messages.warning(
             request, _("Only an enterprise may sell: verify your enterprise first (step 1).")
+        )
+        return redirect("seller:dashboard")
+    if seller is None and not request.user.email_verified:
+        messages.warning(
+            request,
+            _("Verify your e-mail address first: open the link we sent to %(email)s.")
+            % {"email": request.user.email or "—"},
         )
         return redirect("seller:dashboard")
     initial = {}
@@ -178,6 +202,7 @@ def business_info_edit(request, *, seller: Seller):
         request.POST or None,
         request.FILES or None,
         initial=BusinessInfoUpdateForm.initial_from(seller.business_info),
+        current_logo=seller.business_info.logo,
     )
     if (
         request.method == "POST"
@@ -256,20 +281,33 @@ def store_page(request, *, seller: Seller):
 @seller_required()
 @require_http_methods(["GET", "POST"])
 def joint_certification(request, *, seller: Seller):
-    current = selectors.joint_certification_current(seller=seller)
-    can_submit = current is None or current.status == current.Status.REJECTED
+    """The seller's certifications with the products each covers, and a form to certify
+    joint products no certification covers yet (issue 6 item 9). The company data comes
+    from the enterprise verification: nothing to type again."""
+    # The seller center may read any domain; sellers' own code stays below the catalog.
+    from marketplace.catalog.seller_selectors import (
+        certification_products,
+        joint_products_to_certify,
+    )
+
+    certifications = list(selectors.joint_certification_list(seller=seller))
+    covered = certification_products(certifications=certifications)
+    for certification in certifications:
+        certification.covered_names = covered[certification.pk]
+    candidates = joint_products_to_certify(seller=seller)
     form = None
-    if can_submit:
+    if candidates.exists():
         form = JointCertificationForm(
             request.POST or None,
             request.FILES or None,
+            products=candidates,
             initial={"company_name": seller.company_name, "credit_code": seller.credit_code},
         )
     if request.method == "POST":
         if form is None:
             messages.error(
                 request,
-                _("You already have a joint-operation certification under review or approved."),
+                _("Every joint-operation product of yours is already covered or under review."),
             )
             return redirect("seller:joint_certification")
         if form.is_valid() and call_service(
@@ -284,7 +322,13 @@ def joint_certification(request, *, seller: Seller):
     return render(
         request,
         "sellers/joint_certification.html",
-        {"seller": seller, "current": current, "form": form},
+        {
+            "seller": seller,
+            "certifications": certifications,
+            "form": form,
+            "verification": getattr(seller.user, "enterprise_verification", None),
+            "info": getattr(seller, "business_info", None),
+        },
     )
 
 
@@ -375,13 +419,28 @@ def exit_request(request, *, seller: Seller):
             reason=form.cleaned_data["reason"],
         )
     ):
-        messages.success(request, _("Your exit request is sent: an operator will confirm it."))
+        messages.success(
+            request,
+            _(
+                "Your exit request is sent: an operator delists your listed products, and "
+                "your exit completes when nothing is listed any more."
+            ),
+        )
         return redirect("seller:exit")
-    blocking = (
-        selectors.exit_blocking_reasons(seller=seller) if seller.status == Status.ACTIVE else []
-    )
+    # The seller center may read any domain; sellers' own code stays below the catalog.
+    from marketplace.catalog.seller_selectors import exit_delist_requests, listed_product_count
+
+    active = seller.status == Status.ACTIVE
     return render(
-        request, "sellers/exit.html", {"seller": seller, "form": form, "blocking": blocking}
+        request,
+        "sellers/exit.html",
+        {
+            "seller": seller,
+            "form": form,
+            "blocking": selectors.exit_blocking_reasons(seller=seller) if active else [],
+            "listed_count": listed_product_count(seller=seller),
+            "delist_requests": [] if active else list(exit_delist_requests(seller=seller)),
+        },
     )
 
 

@@ -9,8 +9,9 @@ An operator's decision also notifies the seller (`notify`, in the same transacti
 e-mail goes out after commit, and never for a change that rolled back).
 
 Exit and orders in progress — decision for the spec's open point:
-leaving the marketplace ends the seller's ability to sell (no listed product may remain,
-see `sellers.exit_checks`, and an exited account can never onboard again), but it does
+leaving the marketplace ends the seller's ability to sell (no listed product may remain:
+the operator delists them after the seller applies, see `sellers.exit_checks`, and an
+exited account can never onboard again), but it does
 **not** end the obligations of orders already placed. Their subscriptions run to the end
 of the paid period, supervision cases go on (the seller still delivers, buyers can still
 accept, reject and appeal), and settlement keeps producing the seller's bills and paying
@@ -22,7 +23,12 @@ The package is split by topic; callers import from `sellers.services`.
 
 from ._common import MAX_STORE_IMAGES
 from .business_info import business_info_certify, business_info_update
-from .exit import seller_approve_exit, seller_request_exit, seller_withdraw_exit
+from .exit import (
+    seller_approve_exit,
+    seller_complete_exit,
+    seller_request_exit,
+    seller_withdraw_exit,
+)
 from .joint_certification import (
     joint_certification_approve,
     joint_certification_reject,
@@ -50,4 +56,5 @@ __all__ = [
     "seller_request_exit",
     "seller_withdraw_exit",
     "seller_approve_exit",
+    "seller_complete_exit",
 ]

@@ -131,3 +131,88 @@ def test_custom_template_rule():
     )
     assert agreements.support_terms_problems("Terms of ACME.\n\nFixed end.", template=template)
     assert agreements.support_terms_problems("Terms for ACME.\nAll.\nFixed end.", template=template)
+
+
+# --- offline-contract wording, empty labels, signing places, placeholders, dots ------------
+# (issue 6 item 10). Each refused line has a legitimate neighbour that must pass.
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("本协议一式两份，双方各执一份。", "offline_contract"),
+        ("本合同一式 3 份", "offline_contract"),
+        ("本协议一式X份", "offline_contract"),
+        ("甲方：", "empty_label"),
+        ("乙方签署：", "empty_label"),
+        ("客户名称：\u3000\u3000\u3000", "empty_label"),
+        ("签署日期：", "empty_label"),
+        ("甲方：          乙方：", "empty_label"),
+        ("Party A:", "empty_label"),
+        ("Signature line: ……", "blank"),
+        ("本协议在北京市海淀区签订。", "signing_place"),
+        ("本协议于上海签署", "signing_place"),
+        ("本合同双方在深圳签订", "signing_place"),
+        ("联系人：此处填写姓名", "placeholder"),
+        ("卖家：XXX有限公司", "placeholder"),
+        ("卖家：xx科技", "placeholder"),
+        ("金额：××元", "placeholder"),
+        ("买家：某某公司", "placeholder"),
+        ("地址：……", "blank"),
+        ("地址：..........", "blank"),
+        ("地址：・・・・", "blank"),
+        ("乙方（盖-章）", "stamp_signature"),
+        ("乙方盖.章", "stamp_signature"),
+        ("法定代表人签·字", "stamp_signature"),
+        ("Company s\u0435al", "stamp_signature"),  # Cyrillic е
+        ("Company \u0455eal", "stamp_signature"),  # Cyrillic ѕ
+        ("Company s-e-a-l", "stamp_signature"),
+        ("Sign here", "stamp_signature"),
+        ("S\u0456gn here please", "stamp_signature"),  # Cyrillic і
+    ],
+)
+def test_new_forbidden_lines_are_reported_with_their_kind(line, kind):
+    text = f"Agreement\nThe service is online.\n{line}\nEnd."
+    problems = agreements.agreement_problems(text)
+    assert [(p.line_number, p.kind) for p in problems] == [(3, kind)]
+    with pytest.raises(ValidationError) as exc:
+        agreements.check_agreement(text)
+    message = exc.value.message_dict["agreement_text"][0]
+    assert "line 3" in message
+    assert problems[0].kind_label in message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "甲方：北京云新科技有限公司",
+        "乙方：购买本商品的买家",
+        "客户名称：以下单账号的实名认证信息为准",
+        "签署日期：以买家勾选同意的时间为准",
+        "Party A: CloudNova Technology Co., Ltd.",
+        "双方约定如下：",
+        "服务期限：2025年1月1日起一年",
+        "本协议在买家勾选同意后生效。",
+        "本协议在买家下单时勾选同意即视为签署。",
+        "本协议于买家勾选同意时订立。",
+        "本协议即生效，无需另行签订书面合同。",
+        "本协议由买卖双方在线订立，买家勾选同意后生效。",
+        "本合同于线上签订，买家勾选即可。",
+        "统一式样的份额说明",
+        "卖家是北京某公司的全资子公司。",
+        "Linux系统和Windows系统均可使用。",
+        "The XL plan has more storage.",
+        "The ticket is answered… usually within a day.",
+        "Version 1.2.3.4 is supported.",
+        "Sealing of containers is out of scope.",
+        "Sign-in uses the marketplace's unified log-in.",
+        "Users sign in with their marketplace account.",
+        "Escalation path: support-engineer-manager.",
+    ],
+)
+def test_legitimate_neighbours_of_the_new_rules_pass(line):
+    assert agreements.agreement_problems(f"Agreement\n{line}") == []
+
+
+def test_filled_support_terms_still_pass_the_new_rules():
+    agreements.check_support_terms(filled_support_terms())

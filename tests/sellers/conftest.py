@@ -10,11 +10,13 @@ PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 
 @pytest.fixture(autouse=True)
 def _isolated_exit_checks():
-    """Each test sees only the exit checks that it registers itself."""
-    saved = list(exit_checks._checks)
+    """Each test sees only the exit checks and steps that it registers itself."""
+    saved, saved_steps = list(exit_checks._checks), list(exit_checks._steps)
     exit_checks._checks.clear()
+    exit_checks._steps.clear()
     yield
     exit_checks._checks[:] = saved
+    exit_checks._steps[:] = saved_steps
 
 
 @pytest.fixture
@@ -42,6 +44,7 @@ def pdf_file():
 
 @pytest.fixture
 def operator(db):
-    from tests.factories.accounts import UserFactory
+    """An operator of the reviewer group (not a superuser: the permissions are checked)."""
+    from tests.factories.accounts import ReviewerFactory
 
-    return UserFactory(is_staff=True, is_superuser=True, username="operator")
+    return ReviewerFactory(username="operator")

@@ -152,7 +152,7 @@ def test_dashboard_of_unverified_account_points_to_step_1(client):
     html = response.content.decode()
     steps = response.context["steps"]
     assert [s.css for s in steps] == ["current", "", ""]
-    assert reverse("buyer:verify_enterprise") + "?next=seller" in html
+    assert reverse("seller:verify_enterprise") in html
     assert 'class="step current"' in html
 
 
@@ -357,41 +357,82 @@ def test_store_page_refuses_wrong_size_and_fake_video(client, image_file, fake_v
     assert "MP4 or MOV" in str(errors["intro_video"])
 
 
-def test_joint_certification_submit(client, pdf_file):
+def _joint_draft(seller, delivery_type="joint_saas", name="Joint Office"):
+    from tests.factories.catalog_publishing import draft_product
+
+    return draft_product(seller, delivery_type=delivery_type, certified=False, name=name)
+
+
+def test_joint_certification_names_products_and_prefills_the_company(client, pdf_file):
     seller = ActiveSellerFactory()
+    product = _joint_draft(seller)
+    _joint_draft(seller, delivery_type="saas", name="Plain SaaS")  # not a joint product
     login(client, seller.user)
-    form = client.get(reverse("seller:joint_certification")).context["form"]
+    response = client.get(reverse("seller:joint_certification"))
+    form = response.context["form"]
     assert form.initial["credit_code"] == seller.credit_code
+    assert form.fields["company_name"].disabled and form.fields["credit_code"].disabled
+    assert [p.pk for p in form.fields["products"].queryset] == [product.pk]
+    html = response.content.decode()
+    assert "Joint Office" in html and "Plain SaaS" not in html  # drafts by their name
+    assert 'data-testid="company-data"' in html
+    verification = seller.user.enterprise_verification
+    assert verification.legal_representative in html
     response = client.post(
         reverse("seller:joint_certification"),
         {
-            "company_name": seller.company_name,
-            "credit_code": seller.credit_code,
+            # Disabled: whatever is posted, the onboarded company is certified.
+            "company_name": "Someone Else Ltd.",
             "authorization_letter": pdf_file,
-            "products_description": "Joint SaaS",
+            "products": [product.pk],
         },
     )
     assert response.status_code == 302
-    assert seller.joint_certifications.get().status == "pending"
-    # While it is under review, no second one and no form.
-    assert client.get(reverse("seller:joint_certification")).context["form"] is None
+    certification = seller.joint_certifications.get()
+    assert certification.status == "pending"
+    assert certification.company_name == seller.company_name
+    assert list(certification.products.all()) == [product]
+    page = client.get(reverse("seller:joint_certification"))
+    assert "Joint Office" in page.content.decode()  # listed as covered
+    # Every joint product is covered: nothing left to certify, no form.
+    assert page.context["form"] is None
+    assert 'data-testid="nothing-to-certify"' in page.content.decode()
 
 
-def test_joint_certification_entity_mismatch_shown(client, pdf_file):
+def test_joint_certification_without_products_is_refused_on_the_field(client, pdf_file):
     seller = ActiveSellerFactory()
+    _joint_draft(seller)
+    login(client, seller.user)
+    response = client.post(
+        reverse("seller:joint_certification"), {"authorization_letter": pdf_file}
+    )
+    assert response.status_code == 200
+    assert "products" in response.context["form"].errors
+    assert not JointCertification.objects.exists()
+
+
+def test_joint_certification_of_another_sellers_product_is_refused(client, pdf_file):
+    seller = ActiveSellerFactory()
+    _joint_draft(seller)
+    other = _joint_draft(ActiveSellerFactory())
     login(client, seller.user)
     response = client.post(
         reverse("seller:joint_certification"),
-        {
-            "company_name": "Someone Else Ltd.",
-            "credit_code": seller.credit_code,
-            "authorization_letter": pdf_file,
-            "products_description": "Joint SaaS",
-        },
+        {"authorization_letter": pdf_file, "products": [other.pk]},
     )
     assert response.status_code == 200
-    assert "must be the one that sells" in response.content.decode()
+    assert "products" in response.context["form"].errors
     assert not JointCertification.objects.exists()
+
+
+def test_joint_certification_page_without_joint_products_points_to_creating_one(client):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    response = client.get(reverse("seller:joint_certification"))
+    assert response.context["form"] is None
+    assert reverse("seller:product_create", args=["joint_saas"]) in response.content.decode()
+    response = client.post(reverse("seller:joint_certification"), {}, follow=True)
+    assert "already covered" in html_lib.unescape(response.content.decode())
 
 
 # --- service groups -------------------------------------------------------------------------------
@@ -498,3 +539,81 @@ def test_active_seller_dashboard_counts_products_by_status(client):
     assert response.context["product_counts"]["rejected"] == 1
     assert response.context["product_counts"]["pending_review"] == 0
     assert 'data-count="listed">2<' in response.content.decode()
+
+
+# --- next steps of a new active seller (issue 7 item 11) ------------------------------------------
+
+
+def test_new_active_seller_dashboard_lists_the_next_steps_with_links(client):
+    seller = ActiveSellerFactory()
+    login(client, seller.user)
+    response = client.get(reverse("seller:dashboard"))
+    steps = response.context["next_steps"]
+    assert [(s.key, s.done) for s in steps] == [
+        ("service_group", False),
+        ("product", False),
+        ("store_page", False),
+    ]
+    html = response.content.decode()
+    assert 'data-testid="next-steps"' in html
+    for name in ("seller:service_group_create", "seller:product_new", "seller:store_page"):
+        assert f'href="{reverse(name)}"' in html
+
+
+def test_next_steps_are_ticked_off_and_go_once_all_are_done(client):
+    from marketplace.catalog.models import Product
+    from tests.factories.catalog import draft_product
+    from tests.factories.sellers import StorePageFactory
+
+    seller = ActiveSellerFactory()
+    ServiceGroupFactory(seller=seller)
+    draft_product(seller=seller)  # a draft alone is not published yet
+    login(client, seller.user)
+    steps = client.get(reverse("seller:dashboard")).context["next_steps"]
+    assert [s.done for s in steps] == [True, False, False]
+    assert 'data-done="true"' in client.get(reverse("seller:dashboard")).content.decode()
+    Product.objects.filter(seller=seller).update(status="pending_review")
+    StorePageFactory(seller=seller)
+    response = client.get(reverse("seller:dashboard"))
+    assert "next_steps" not in response.context
+    assert 'data-testid="next-steps"' not in response.content.decode()
+
+
+# --- exit waits for delisting (issue 6 item 11) ---------------------------------------------
+
+
+@pytest.fixture
+def catalog_exit_step():
+    """The catalog's exit step, which the sellers' conftest otherwise keeps out."""
+    from marketplace.catalog.services.exit import EXIT_STEP
+
+    exit_checks.register_step(EXIT_STEP)
+
+
+def test_seller_with_listed_products_applies_and_sees_the_delisting(client, catalog_exit_step):
+    from marketplace.catalog.models import DelistRequest
+    from tests.factories.catalog_publishing import listed_product
+
+    seller = ActiveSellerFactory()
+    listed_product(seller, name="Cloud Office")
+    login(client, seller.user)
+    html = client.get(reverse("seller:exit")).content.decode()
+    assert 'data-testid="exit-delisting"' in html
+    assert 'data-testid="exit-blocking"' not in html
+    response = client.post(reverse("seller:exit"), {"reason": "Closing"}, follow=True)
+    assert "an operator delists your listed products" in html_lib.unescape(
+        response.content.decode()
+    )
+    seller.refresh_from_db()
+    assert seller.status == Seller.Status.EXIT_PENDING
+    assert DelistRequest.objects.filter(seller=seller, status="open").count() == 1
+    html = client.get(reverse("seller:exit")).content.decode()
+    assert 'data-testid="delist-requests"' in html
+    assert "Cloud Office" in html
+    assert "Waiting for an operator" in html
+
+
+def test_exit_pending_without_listed_products_waits_for_the_operator(client):
+    login(client, ExitPendingSellerFactory().user)
+    html = client.get(reverse("seller:exit")).content.decode()
+    assert "an operator confirms your exit" in html
