@@ -12,6 +12,10 @@ from marketplace.core import views as core_views
 urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("help/", core_views.help_page, name="help"),
+    path("terms/", core_views.terms_page, name="terms"),
+    path("privacy/", core_views.privacy_page, name="privacy"),
+    path("contact/", core_views.contact_page, name="contact"),
     path("files/<str:token>/", core_views.private_file, name="private_file"),
     # Django's language switch, wrapped to remember the choice on the account.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),

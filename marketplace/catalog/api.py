@@ -6,14 +6,25 @@ from __future__ import annotations
 
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 
 from . import selectors
 from .filters import ProductFilter
-from .models import Category, Price, Product, Region, Spec, SpecAttribute
+from .models import (
+    ApiEndpoint,
+    Category,
+    Price,
+    Product,
+    ProductVersion,
+    Region,
+    ServiceForm,
+    ServiceScope,
+    Spec,
+    SpecAttribute,
+)
 
 
 class CatalogPagination(PageNumberPagination):
@@ -81,6 +92,10 @@ class SpecAttributeSerializer(serializers.ModelSerializer):
 class SpecSerializer(serializers.ModelSerializer):
     prices = PriceSerializer(many=True)
     attributes = SpecAttributeSerializer(many=True)
+    # Set by selectors.product_get_listed from the product's inventory (stock 0).
+    sold_out = serializers.BooleanField(
+        read_only=True, help_text="No stock left: the spec can't be ordered now."
+    )
 
     class Meta:
         model = Spec
@@ -91,9 +106,58 @@ class SpecSerializer(serializers.ModelSerializer):
             "trial_days",
             "package_kind",
             "package_quota",
+            "sold_out",
             "prices",
             "attributes",
         ]
+
+
+class ChoiceOut(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ImageRegionSerializer(serializers.Serializer):
+    region = serializers.CharField(source="region.code")
+    image_id = serializers.CharField()
+
+
+class ApiEndpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiEndpoint
+        fields = ["method", "path", "description"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """What the delivery type describes; the fields of other types are empty."""
+
+    image_regions = ImageRegionSerializer(many=True)
+    shipping_regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    api_endpoints = ApiEndpointSerializer(many=True)
+
+    class Meta:
+        model = ProductVersion
+        fields = [
+            "image_os",
+            "image_architecture",
+            "image_regions",
+            "hardware_spec",
+            "hardware_weight_kg",
+            "hardware_size",
+            "shipping_regions",
+            "avg_delivery_days",
+            "license_type",
+            "license_term",
+            "license_term_months",
+            "deploy_contents",
+            "api_endpoints",
+            "api_quota_unit",
+        ]
+
+
+def _choices(codes: list[str], choices) -> list[dict]:
+    labels = dict(choices.choices)
+    return [{"code": code, "label": str(labels[code])} for code in codes if code in labels]
 
 
 class ProductDetailSerializer(ProductListSerializer):
@@ -102,6 +166,10 @@ class ProductDetailSerializer(ProductListSerializer):
     regions = RegionSerializer(many=True)
     specs = SpecSerializer(many=True, source="listed_version.specs")
     usage_guide = serializers.CharField(source="listed_version.usage_guide")
+    service_forms = serializers.SerializerMethodField()
+    service_scope = serializers.SerializerMethodField()
+    service_notes = serializers.CharField(source="listed_version.service_notes")
+    delivery = DeliverySerializer(source="listed_version")
 
     class Meta(ProductListSerializer.Meta):
         fields = [
@@ -111,10 +179,22 @@ class ProductDetailSerializer(ProductListSerializer):
             "regions",
             "specs",
             "usage_guide",
+            "service_forms",
+            "service_scope",
+            "service_notes",
+            "delivery",
         ]
 
     def get_tags(self, product: Product) -> list[str]:
         return [t.strip() for t in product.listed_version.tags.split(",") if t.strip()]
+
+    @extend_schema_field(ChoiceOut(many=True))
+    def get_service_forms(self, product: Product) -> list[dict]:
+        return _choices(product.listed_version.service_forms, ServiceForm)
+
+    @extend_schema_field(ChoiceOut(many=True))
+    def get_service_scope(self, product: Product) -> list[dict]:
+        return _choices(product.listed_version.service_scope, ServiceScope)
 
 
 @extend_schema(tags=["catalog"], summary="Listed products, searched and filtered")

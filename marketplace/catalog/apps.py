@@ -17,9 +17,10 @@ class CatalogConfig(AppConfig):
         from sellers import exit_checks
 
         from .cache import connect_signals
-        from .services import listed_products_block_exit
+        from .services.exit import EXIT_STEP
 
-        exit_checks.register(listed_products_block_exit)
+        # Listed products don't refuse an exit: the operator delists them, then it completes.
+        exit_checks.register_step(EXIT_STEP)
         connect_signals()
 
         group = _("Product management")

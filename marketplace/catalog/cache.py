@@ -3,7 +3,9 @@
 Building and rendering a page of 24 product cards costs far more than its queries, and
 buyers repeat the same searches. So the list part of those pages (filters, count, cards,
 pagination: nothing that depends on who is asking) is cached as rendered HTML, keyed by
-the catalog generation, the language, the path and the query string.
+the catalog generation, the language, the path and the list parameters of the query
+string (`list_params`: known names only, normalised; `?utm_source=...` or a random extra
+parameter finds the same entry and makes no new one).
 
 The generation is one database row (`CatalogGeneration`). Whatever changes what a list
 shows bumps it in the same transaction as the change, so a list cached before the change
@@ -28,6 +30,7 @@ from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import QueryDict
 from django.template import Context
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
@@ -59,19 +62,8 @@ def bump_generation() -> None:
             CatalogGeneration.objects.filter(pk=1).update(value=F("value") + 1)
 
 
-def list_key(request, template: str, generation: int) -> str:
-    """Cache key (see `get_or_build`) of `template` rendered for this request's list.
-
-    Every query parameter is part of it (sorted, so that their order doesn't matter):
-    the rendered links carry them along.
-    """
-    params = sorted((name, sorted(values)) for name, values in request.GET.lists())
-    digest = hashlib.md5(repr((request.path, params)).encode(), usedforsecurity=False).hexdigest()
-    return f"{get_language()}:{template}:{digest}"
-
-
-# What the filter sidebar (_filters.html) shows besides the catalog and the path: the
-# filters' values. The search term, sort and page are not among them.
+# The filters' parameters (_filters.html shows their values; with the search term they
+# also decide its counts). The search term, sort and page are not among them.
 FILTER_PARAMS = (
     "category",
     "delivery_type",
@@ -82,13 +74,49 @@ FILTER_PARAMS = (
     "tag",
     "seller",
 )
+# Every query parameter that changes what a list shows (ProductFilter's and the page);
+# the two multiple-choice filters take several values, the others their last one.
+LIST_PARAMS = ("q", *FILTER_PARAMS, "sort", "page")
+MULTI_VALUED = frozenset({"delivery_type", "billing_mode"})
+
+
+def list_params(query: QueryDict) -> QueryDict:
+    """The list parameters of a query string, normalised: known names only, in a fixed
+    order, values stripped, blanks dropped, a single-valued parameter's last value (the
+    one the filters use), a multiple-choice one's values sorted and unique, no `page=1`.
+
+    Anything else (`utm_*`, a cache-buster) is dropped: it neither makes a cache entry of
+    its own nor appears in the links of a cached list, which are built from this.
+    """
+    normal = QueryDict(mutable=True)
+    for name in LIST_PARAMS:
+        values = [value.strip() for value in query.getlist(name) if value.strip()]
+        if not values:
+            continue
+        if name in MULTI_VALUED:
+            normal.setlist(name, sorted(set(values)))
+        else:
+            normal[name] = values[-1]
+    if normal.get("page") == "1":
+        del normal["page"]
+    normal._mutable = False
+    return normal
+
+
+def list_key(request, template: str, generation: int) -> str:
+    """Cache key (see `get_or_build`) of `template` rendered for this request's list:
+    the path and the normalised list parameters (`list_params`), nothing else."""
+    params = list(list_params(request.GET).lists())
+    digest = hashlib.md5(repr((request.path, params)).encode(), usedforsecurity=False).hexdigest()
+    return f"{get_language()}:{template}:{digest}"
 
 
 def filters_key(request, params) -> str:
-    """Cache key (see `get_or_build`) of the filter sidebar: the page and the values of
-    the filters, in their order (the sidebar shows the last value of a repeated one).
-    A new search term or sort, or another page, finds the sidebar already rendered."""
-    values = [(name, params.getlist(name)) for name in FILTER_PARAMS]
+    """Cache key (see `get_or_build`) of the filter sidebar: the page, the search term
+    and the values of the filters, in their order (the sidebar shows the last value of a
+    repeated one). The term is in it because the sidebar counts its results per choice
+    (views._facets_context); a new sort or another page finds the sidebar rendered."""
+    values = [(name, params.getlist(name)) for name in ("q", *FILTER_PARAMS)]
     digest = hashlib.md5(repr((request.path, values)).encode(), usedforsecurity=False).hexdigest()
     return f"{get_language()}:catalog/_filters.html:{digest}"
 

@@ -31,6 +31,15 @@ def _on_list(product: Product, kind: str, buyer) -> bool:
     return AllowlistEntry.objects.filter(product=product, kind=kind, user=buyer).exists()
 
 
+def _spec_limits(product: Product, spec_code: str) -> SpecSales | None:
+    # The product page prefetches every inventory row of the product
+    # (selectors.product_get_listed): its checks of all specs then cost no query each.
+    prefetched = getattr(product, "_prefetched_objects_cache", {}).get("spec_sales")
+    if prefetched is not None:
+        return next((row for row in prefetched if row.spec_code == spec_code), None)
+    return SpecSales.objects.filter(product=product, spec_code=spec_code).first()
+
+
 def can_buy(
     *,
     buyer,
@@ -64,11 +73,13 @@ def can_buy(
             product, AllowlistEntry.Kind.TRIAL, buyer
         ):
             return False, _("The trial is only for users the seller specified.")
-    if region is not None and product.regions.exists():
+    if region is not None:
+        # .all(): the product page has the regions prefetched; one query otherwise.
+        codes = {r.code for r in product.regions.all()}
         code = region.code if isinstance(region, Region) else region
-        if not product.regions.filter(code=code).exists():
+        if codes and code not in codes:
             return False, _("This product is not sold in your region.")
-    limits = SpecSales.objects.filter(product=product, spec_code=spec.code).first()
+    limits = _spec_limits(product, spec.code)
     if limits is not None:
         if (
             limits.max_quantity_per_buyer is not None

@@ -12,21 +12,37 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils.datastructures import MultiValueDict
 
 from sellers.models import Seller, StoreImage
 
+from . import delivery
 from .filters import ProductFilter
 from .models import (
     BillingMode,
     Category,
+    DeliveryType,
+    ImageRegion,
     Price,
     Product,
+    ProductScreenshot,
     ProductVersion,
     Spec,
     SpecAttribute,
 )
+from .sales import can_buy
 
 # Counting every match of a broad term ("云" at 100k products) would cost more than
 # the page itself; past this many we say "more than 1,000" and stop paging there
@@ -136,6 +152,7 @@ class ProductCard:
         "listed_version_id",
         "seller",
         "listed_version",
+        "first_screenshot",
     )
 
     def __init__(self, row: tuple) -> None:
@@ -151,9 +168,11 @@ class ProductCard:
             seller_id,
             store_name,
             logo,
+            first_screenshot,
         ) = row
         self.seller = CardSeller(seller_id, store_name)
         self.listed_version = CardVersion(self.listed_version_id, logo)
+        self.first_screenshot = first_screenshot or ""
 
     @property
     def pk(self) -> int:
@@ -172,7 +191,18 @@ _CARD_ROW = [
     "seller_id",
     "seller__store_name",
     "listed_version__logo",
+    "first_screenshot",
 ]
+
+
+def first_screenshot() -> Subquery:
+    """The stored name of the listed version's first screenshot: a card without a logo
+    shows it (a subquery in the card's own row, so no query per card)."""
+    return Subquery(
+        ProductScreenshot.objects.filter(version_id=OuterRef("listed_version_id"))
+        .order_by("position", "id")
+        .values("image")[:1]
+    )
 
 
 class ProductCardRowPaginator(CappedPaginator):
@@ -184,6 +214,7 @@ class ProductCardRowPaginator(CappedPaginator):
         rows = {
             row[0]: row
             for row in Product.objects.filter(status=Product.Status.LISTED, pk__in=ids)
+            .annotate(first_screenshot=first_screenshot())
             .order_by()
             .values_list(*_CARD_ROW)
         }
@@ -279,6 +310,103 @@ def product_page(
     return ProductPage(filterset=filterset, page=page, paginator=paginator)
 
 
+FACET_SELLERS = 20  # sellers offered in the sidebar's seller filter, most products first
+TAG_SUGGESTIONS = 50
+TAG_SAMPLE = 2_000  # newest listed products whose tags the tag filter suggests
+
+
+@dataclass
+class Facets:
+    """What the filter sidebar counts for the current search (`product_facets`).
+
+    `exact`: the counts cover every match. Past COUNT_CAP matches (a broad term) they
+    would cost more than the page, so the sidebar shows every choice without numbers.
+    """
+
+    exact: bool
+    delivery_types: dict[str, int]
+    billing_modes: dict[str, int]
+    sellers: list[tuple[int, str, int | None]]  # (id, store name, count or None)
+
+
+def _filtered_without(filterset: ProductFilter, *names: str) -> QuerySet[Product]:
+    """The filter set's list without some of its filters (and unsorted)."""
+    queryset = filterset.queryset
+    for name, value in getattr(filterset.form, "cleaned_data", {}).items():
+        if name not in names and name != "sort":
+            queryset = filterset.filters[name].filter(queryset, value)
+    return queryset.order_by()
+
+
+def _capped(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """At most COUNT_CAP + 1 of the matching products, to aggregate over."""
+    return Product.objects.filter(pk__in=queryset.values("pk")[: COUNT_CAP + 1])
+
+
+def product_facets(*, filterset: ProductFilter) -> Facets:
+    """Result counts per delivery type, billing mode and seller for the filter set's
+    search and filters (two queries). Each choice is counted as if it were picked
+    alongside the others of its own filter: a delivery type's count applies every
+    filter but the delivery types (ticking a second type adds its products), and so on
+    for billing modes and the seller."""
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    types, modes = cleaned.get("delivery_type") or [], cleaned.get("billing_mode") or []
+    type_picked, mode_picked = Q(), Q()
+    if types:
+        type_picked = Q(delivery_type__in=types)
+    for mode in modes:
+        mode_picked |= Q(billing_modes__contains=f",{mode},")
+    counts = {"total": Count("pk")}
+    for value in DeliveryType.values:
+        counts[f"type_{value}"] = Count("pk", filter=Q(delivery_type=value) & mode_picked)
+    for value in BillingMode.values:
+        counts[f"mode_{value}"] = Count(
+            "pk", filter=Q(billing_modes__contains=f",{value},") & type_picked
+        )
+    row = _capped(_filtered_without(filterset, "delivery_type", "billing_mode")).aggregate(**counts)
+    exact = row["total"] <= COUNT_CAP
+
+    seller = cleaned.get("seller")
+    sellers = (
+        _capped(_filtered_without(filterset, "seller"))
+        .values("seller_id", "seller__store_name")
+        .annotate(n=Count("pk"))
+    )
+    first = [Case(When(seller_id=seller, then=Value(0)), default=Value(1))] if seller else []
+    sellers = sellers.order_by(*first, "-n", "seller__store_name")[:FACET_SELLERS]
+    # Counted only when that sample holds every match: with no seller picked it is the
+    # list above (exact), filtered further.
+    count_sellers = exact and not seller
+    return Facets(
+        exact=exact,
+        delivery_types={v: row[f"type_{v}"] for v in DeliveryType.values},
+        billing_modes={v: row[f"mode_{v}"] for v in BillingMode.values},
+        sellers=[
+            (s["seller_id"], s["seller__store_name"], s["n"] if count_sellers else None)
+            for s in sellers
+        ],
+    )
+
+
+def tag_suggestions() -> list[str]:
+    """The tags most used by the newest listed products, for the tag filter's
+    suggestions (one query over TAG_SAMPLE rows; callers cache it per generation)."""
+    counts: dict[str, int] = {}
+    spelling: dict[str, str] = {}
+    rows = (
+        Product.objects.filter(status=Product.Status.LISTED)
+        .order_by("-listed_at", "-id")
+        .values_list("listed_version__tags", flat=True)[:TAG_SAMPLE]
+    )
+    for tags in rows:
+        for tag in {t.strip() for t in (tags or "").split(",") if t.strip()}:
+            key = tag.lower()
+            counts[key] = counts.get(key, 0) + 1
+            spelling.setdefault(key, tag)
+    ranked = sorted(counts, key=lambda key: (-counts[key], key))[:TAG_SUGGESTIONS]
+    return sorted((spelling[key] for key in ranked), key=str.lower)
+
+
 def product_get_listed(*, product_id: int) -> Product | None:
     """A listed product with everything its page shows, or None if buyers may not see it.
 
@@ -292,7 +420,7 @@ def product_get_listed(*, product_id: int) -> Product | None:
             queryset=SpecAttribute.objects.select_related("attribute").order_by("id"),
         ),
     )
-    return (
+    product = (
         Product.objects.filter(
             pk=product_id,
             status=Product.Status.LISTED,
@@ -310,9 +438,60 @@ def product_get_listed(*, product_id: int) -> Product | None:
             Prefetch("listed_version__specs", queryset=specs),
             "listed_version__screenshots",
             "regions",
+            "spec_sales",
         )
         .first()
     )
+    if product is not None:
+        _mark_sold_out(product)
+        _prefetch_delivery_rows(product)
+    return product
+
+
+def _prefetch_delivery_rows(product: Product) -> None:
+    """The rows the product's delivery type describes (image ids per region, shipping
+    regions, APIs), fetched only for the types that have them: a SaaS page pays nothing."""
+    lookups = {
+        "image_regions": Prefetch(
+            "image_regions", queryset=ImageRegion.objects.select_related("region")
+        ),
+        "shipping_regions": "shipping_regions",
+        "api_endpoints": "api_endpoints",
+    }
+    wanted = [lookups[n] for n in delivery.delivery_fields(product.delivery_type) if n in lookups]
+    if wanted:
+        prefetch_related_objects([product.listed_version], *wanted)
+
+
+def _mark_sold_out(product: Product) -> None:
+    """Set `spec.sold_out` on the listed version's specs (the page's badge, the API's
+    field) from the product's inventory rows (02 › Inventory: NULL stock is unlimited),
+    and the specs' version's product, so that `sales.can_buy` reads no more of it."""
+    version = product.listed_version
+    version.product = product
+    stock = {row.spec_code: row.stock for row in product.spec_sales.all()}
+    for spec in version.specs.all():
+        left = stock.get(spec.code)
+        spec.sold_out = left is not None and left < 1
+
+
+@dataclass
+class BuyCheck:
+    """Whether the buyer may order one spec now, and why not (`sales.can_buy`)."""
+
+    spec: Spec
+    allowed: bool
+    reason: str
+
+
+def product_buy_checks(*, product: Product, buyer, region: str | None = None) -> list[BuyCheck]:
+    """`sales.can_buy` for each spec on sale of a product from `product_get_listed`,
+    for the product page's "may I buy" box. `region`: a sales-region code the buyer
+    chose, or None to leave the region out (accounts have no region of their own)."""
+    return [
+        BuyCheck(spec, *can_buy(buyer=buyer, spec=spec, region=region))
+        for spec in product.listed_version.specs.all()
+    ]
 
 
 def product_is_delisted(*, product_id: int) -> bool:

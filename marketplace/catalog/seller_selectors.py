@@ -6,9 +6,18 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from marketplace.core.audit import history_for
-from sellers.models import Seller
+from sellers.models import JointCertification, Seller
 
-from .models import AllowlistEntry, AttributeName, Product, ProductVersion, Spec, SpecSales
+from .models import (
+    JOINT_TYPES,
+    AllowlistEntry,
+    AttributeName,
+    DelistRequest,
+    Product,
+    ProductVersion,
+    Spec,
+    SpecSales,
+)
 
 
 def seller_product_list(*, seller: Seller) -> QuerySet[Product]:
@@ -115,3 +124,52 @@ def seller_product_counts(*, seller: Seller) -> dict[str, int]:
     rows = Product.objects.filter(seller=seller).values_list("status").annotate(n=Count("id"))
     counts.update(dict(rows))
     return counts
+
+
+def joint_products_to_certify(*, seller: Seller) -> QuerySet[Product]:
+    """The seller's joint-operation products that no certification under review or
+    approved names yet (drafts included), with their latest name, for the certification
+    form (issue 6 item 9)."""
+    latest = ProductVersion.objects.filter(product=OuterRef("pk")).order_by("-number")
+    return (
+        Product.objects.filter(seller=seller, delivery_type__in=JOINT_TYPES)
+        .exclude(
+            joint_certifications__status__in=[
+                JointCertification.Status.PENDING,
+                JointCertification.Status.APPROVED,
+            ]
+        )
+        .annotate(latest_name=Subquery(latest.values("name")[:1]))
+        .order_by("-created_at", "-id")
+    )
+
+
+def certification_products(*, certifications) -> dict[int, list[str]]:
+    """Certification id → the names of the products it covers (one query)."""
+    latest = ProductVersion.objects.filter(product=OuterRef("pk")).order_by("-number")
+    names: dict[int, list[str]] = {c.pk: [] for c in certifications}
+    rows = (
+        Product.joint_certifications.through.objects.filter(jointcertification_id__in=list(names))
+        .annotate(
+            latest_name=Subquery(latest.filter(product=OuterRef("product_id")).values("name")[:1])
+        )
+        .values_list("jointcertification_id", "latest_name", "product_id")
+        .order_by("product_id")
+    )
+    for certification_id, name, product_id in rows:
+        names[certification_id].append(name or f"#{product_id}")
+    return names
+
+
+def exit_delist_requests(*, seller: Seller) -> QuerySet[DelistRequest]:
+    """The delisting requests of the seller's current exit application, open first."""
+    return (
+        DelistRequest.objects.filter(seller=seller)
+        .exclude(status=DelistRequest.Status.CANCELLED)
+        .select_related("product")
+        .order_by("-status", "created_at", "id")
+    )
+
+
+def listed_product_count(*, seller: Seller) -> int:
+    return Product.objects.filter(seller=seller, status=Product.Status.LISTED).count()

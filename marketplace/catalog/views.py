@@ -27,7 +27,11 @@ def home(request):
     """Search bar on top, categories, and the newest products."""
     context = {
         "categories": selectors.category_tree(),
-        "newest": list(selectors.product_list()[:HOME_NEWEST]),
+        "newest": list(
+            selectors.product_list().annotate(first_screenshot=selectors.first_screenshot())[
+                :HOME_NEWEST
+            ]
+        ),
     }
     return render(request, "home.html", context)
 
@@ -37,12 +41,13 @@ def _list_page(request, *, template: str, context: dict, params):
     results alone for htmx) is the same for every visitor, so it is rendered once per
     catalog generation, language and query string and then served from the cache
     (catalog/cache.py); the page around it is rendered for the visitor. Inside it, the
-    product cards and the filter sidebar are cached on their own (a new search term
-    changes neither the sidebar nor the cards of products shown before)."""
+    product cards and the filter sidebar are cached on their own (another sort or page
+    changes neither the sidebar nor the cards of products shown before; the sidebar
+    counts results per choice, so a new search term renders it again)."""
     fragment = "catalog/_results.html" if request.htmx else "catalog/_listing.html"
     generation = list_cache.generation()
 
-    def render_filters() -> str:
+    def render_filters(filterset) -> str:
         language = get_language()
         filters_context = {
             **context,
@@ -57,13 +62,15 @@ def _list_page(request, *, template: str, context: dict, params):
             "billing_modes": choice_labels(BillingMode, language),
             "selected_delivery_types": params.getlist("delivery_type"),
             "selected_billing_modes": params.getlist("billing_mode"),
+            "facets": _facets_context(filterset, params),
+            "tag_suggestions": list_cache.get_or_build(
+                "tags", generation, selectors.tag_suggestions
+            ),
         }
         return render_to_string("catalog/_filters.html", filters_context, request)
 
     def render_list() -> str:
-        result = selectors.product_page(
-            params=params, page_number=request.GET.get("page"), cards=True
-        )
+        result = selectors.product_page(params=params, page_number=params.get("page"), cards=True)
         list_context = {
             **context,
             "filterset": result.filterset,
@@ -71,11 +78,15 @@ def _list_page(request, *, template: str, context: dict, params):
             "paginator": result.paginator,
             "cards": list_cache.rendered_cards(result.page.object_list),
             "params": params,
+            # The pages' links carry the list parameters only, as the cache key does.
+            "list_query": list_cache.list_params(request.GET),
         }
-        if not request.htmx:  # the filter sidebar, and the sort menu
+        if request.htmx:  # the sidebar's counted filters, swapped in out of band
+            list_context["facets"] = _facets_context(result.filterset, params)
+        else:  # the filter sidebar, and the sort menu
             key = list_cache.filters_key(request, params)
             list_context["filters"] = mark_safe(
-                list_cache.get_or_build(key, generation, render_filters)
+                list_cache.get_or_build(key, generation, lambda: render_filters(result.filterset))
             )
             list_context["sort_choices"] = [(value, str(label)) for value, label in Sort.CHOICES]
         return render_to_string(fragment, list_context, request)
@@ -87,13 +98,45 @@ def _list_page(request, *, template: str, context: dict, params):
     return render(request, template, {**context, "listing": html})
 
 
+def _facets_context(filterset, params) -> dict:
+    """The sidebar's counted filters (catalog/_facets.html): each choice with its count
+    for the current search (selectors.product_facets) and whether it is picked. A
+    choice with no products is left out unless it is picked or nothing was counted."""
+    language = get_language()
+    facets = selectors.product_facets(filterset=filterset)
+
+    def choices(labels, counts: dict[str, int], picked: list[str]) -> list[dict]:
+        rows = []
+        for value, label in labels:
+            count = counts.get(value, 0) if facets.exact else None
+            checked = value in picked
+            if checked or count is None or count > 0:
+                rows.append({"value": value, "label": label, "count": count, "checked": checked})
+        return rows
+
+    return {
+        "delivery_types": choices(
+            choice_labels(DeliveryType, language),
+            facets.delivery_types,
+            params.getlist("delivery_type"),
+        ),
+        "billing_modes": choices(
+            choice_labels(BillingMode, language),
+            facets.billing_modes,
+            params.getlist("billing_mode"),
+        ),
+        "sellers": facets.sellers,
+        "seller": params.get("seller", ""),
+    }
+
+
 def search(request):
     """Search results over all listed products, with the same filters as categories."""
     return _list_page(
         request,
         template="catalog/search.html",
         context={"query": request.GET.get("q", "").strip()},
-        params=request.GET,
+        params=list_cache.list_params(request.GET),
     )
 
 
@@ -102,7 +145,7 @@ def category(request, slug: str):
     found = selectors.category_get(slug=slug)
     if found is None:
         raise Http404
-    params = request.GET.copy()
+    params = list_cache.list_params(request.GET).copy()
     params["category"] = found.slug
     return _list_page(
         request,
@@ -126,8 +169,34 @@ def product_detail(request, pk: int):
         "version": version,
         "spec_groups": selectors.spec_groups(product),
         "tags": [t.strip() for t in version.tags.split(",") if t.strip()],
+        **_may_buy_context(request, product),
     }
     return render(request, "catalog/product_detail.html", context)
+
+
+def _may_buy_context(request, product) -> dict:
+    """The "may I buy" box: for a signed-in account, `sales.can_buy` per spec (the
+    allowlists, the trial allowlist, inventory and, when the product has sales regions,
+    the region the buyer picks in the box: accounts have none of their own)."""
+    if not request.user.is_authenticated:
+        return {}
+    # A product without sales regions sells everywhere: no region to ask for.
+    regions = list(Region.objects.all()) if product.regions.all() else []
+    region = request.GET.get("region")
+    if region not in {r.code for r in regions}:
+        region = None
+    checks = selectors.product_buy_checks(product=product, buyer=request.user, region=region)
+    reasons = {check.reason for check in checks if not check.allowed}
+    return {
+        "buy_checks": checks,
+        "buy_all_allowed": bool(checks) and not reasons,
+        # the same reason for every spec (an allowlist, the region): said once
+        "buy_common_reason": (
+            next(iter(reasons)) if len(reasons) == 1 and not any(c.allowed for c in checks) else ""
+        ),
+        "buy_region": region,
+        "buy_regions": regions,
+    }
 
 
 def store(request, seller_id: int):
@@ -143,5 +212,6 @@ def store(request, seller_id: int):
         "page_obj": result.page,
         "paginator": result.paginator,
         "cards": list_cache.rendered_cards(result.page.object_list),
+        "list_query": list_cache.list_params(request.GET),
     }
     return render(request, "catalog/store.html", context)

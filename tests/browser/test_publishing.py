@@ -38,10 +38,19 @@ def publish(page, base, *, delivery_type, name, extra, billing_mode, period, amo
     page.wait_for_url("**/seller/products/*/")
     product_url = page.url
 
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(product_url + "specs/new/")
-    page.fill("#id_code", "standard")
+    # The spec code is generated from the name (editable under "Advanced").
+    assert not page.is_visible("#id_code")
     page.fill("#id_name", "Standard")
+    assert not page.is_visible("#id_trial_days")
+    page.select_option("#id_billing_mode", "trial" if delivery_type == "saas" else billing_mode)
+    if delivery_type == "saas":
+        assert page.is_visible("#id_trial_days")  # shown only for a trial
     page.select_option("#id_billing_mode", billing_mode)
+    assert not page.is_visible("#id_trial_days")
     # The form starts with one price row; an added row left empty is ignored.
     page.click("button[name=add][value=price]")
     page.wait_for_selector("[data-testid=price-rows] tbody tr:nth-child(2)")
@@ -49,6 +58,7 @@ def publish(page, base, *, delivery_type, name, extra, billing_mode, period, amo
     page.fill("[data-testid=price-rows] input[name$=amount]", amount)
     page.click("#spec-form button.btn-primary")
     page.wait_for_url(product_url)
+    assert errors == []
 
     page.click("form[action$='/submit/'] button")
     page.wait_for_load_state()
@@ -89,7 +99,8 @@ def test_publish_review_and_find(live_server, browser_page):
     assert {saas.status, manual.status} == {Product.Status.PENDING_REVIEW}
 
     # The operator approves the SaaS product and rejects the manual service.
-    page.goto(base + "/accounts/logout/")
+    page.goto(base + "/accounts/logout/")  # a GET asks; the button logs out
+    page.click("[data-testid=confirm-log-out]")
     browser_log_in(page, base, "ops", PASSWORD)
     page.goto(base + "/admin/catalog/productversion/")
     page.check(f"input.action-select[value='{saas.versions.get().pk}']")
@@ -108,7 +119,8 @@ def test_publish_review_and_find(live_server, browser_page):
     assert manual.status == Product.Status.REJECTED
 
     # A buyer finds the listed product by a Chinese substring and reads its support tab.
-    page.goto(base + "/accounts/logout/")
+    page.goto(base + "/accounts/logout/")  # a GET asks; the button logs out
+    page.click("[data-testid=confirm-log-out]")
     browser_log_in(page, base, "buyer", PASSWORD)
     page.goto(base + "/")
     page.fill("[data-testid=hero-search] input[name=q]", "协同")

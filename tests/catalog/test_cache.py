@@ -136,3 +136,40 @@ def test_the_generation_changes_with_every_bump():
     before = list_cache.generation()
     list_cache.bump_generation()
     assert list_cache.generation() == before + 1
+
+
+def _cache_entries() -> int:
+    return len(cache._cache)  # LocMemCache, the test settings' cache
+
+
+def test_unknown_query_parameters_make_no_cache_entries(client, django_assert_num_queries):
+    listed_product(name="Cloud Office")
+    # The first visitor came from a newsletter: the list cached for them carries nothing
+    # of it into the pages of the next visitors (its links use the list parameters only).
+    assert "Cloud Office" in search(client, "cloud", utm_source="newsletter-0426")
+    entries = _cache_entries()
+    for extra in ({}, {"x": "8f3a1c"}, {"x": "77b2e0", "utm": "1"}):
+        with django_assert_num_queries(1):  # the catalog generation: served from the cache
+            html = search(client, "cloud", **extra)
+        assert "Cloud Office" in html
+        assert "newsletter-0426" not in html
+    # blanks, spaces and page=1 make no entries either
+    with django_assert_num_queries(1):
+        search(client, " cloud ", price_min="", page="1")
+    assert _cache_entries() == entries
+
+
+def test_list_parameters_are_normalised():
+    from django.http import QueryDict
+
+    query = QueryDict(
+        "utm_source=x&q=+cloud+&billing_mode=trial&billing_mode=period&billing_mode=trial"
+        "&sort=name&sort=price&page=1&tag=&x=1"
+    )
+    normal = list_cache.list_params(query)
+    assert list(normal.lists()) == [
+        ("q", ["cloud"]),
+        ("billing_mode", ["period", "trial"]),
+        ("sort", ["price"]),
+    ]
+    assert list_cache.list_params(QueryDict("page=2&q=a")).urlencode() == "q=a&page=2"

@@ -104,13 +104,15 @@ def test_list_pages_use_constant_queries(client, django_assert_num_queries, how_
         listed_product(category=category)
     url = reverse("catalog:category", args=[category.slug])
     # category page: category + its children, catalog generation, the filter's category
-    # lookup, descendants, count, page ids, page rows, regions, category tree (2)
-    with django_assert_num_queries(11):
+    # lookup, descendants, count, page ids, page rows, regions, category tree (2), the
+    # sidebar's counts (2: types and billing modes, sellers), tag suggestions
+    with django_assert_num_queries(14):
         response = client.get(url, {"q": "office", "billing_mode": "period"})
     assert response.content.decode().count('data-testid="product-card"') == how_many
-    # search page: catalog generation, count, page ids, page rows (the filter sidebar's
-    # regions and category tree are cached for this generation by the page above)
-    with django_assert_num_queries(4):
+    # search page: catalog generation, count, page ids, page rows, the sidebar's counts
+    # (2) (its regions, category tree and tags are cached for this generation by the page
+    # above)
+    with django_assert_num_queries(6):
         client.get(reverse("catalog:search"), {"q": "office"})
     # the same lists again come from the cache: the catalog generation is all they read
     with django_assert_num_queries(3):  # category + its children, catalog generation
@@ -145,11 +147,9 @@ def test_product_page_shows_specs_prices_seller_and_service_support(client):
     html = response.content.decode()
     for text in (
         "Acme CRM",
-        "¥99.00",
-        "¥999.00",
-        "¥0.10",
-        "per month",
-        "per year",
+        "¥99.00 / month",
+        "¥999.00 / year",
+        "¥0.10 per unit (pay-as-you-go)",
         "Free trial",
         "Pay-as-you-go",
         "Service support",
@@ -179,8 +179,8 @@ def test_product_page_query_count_is_constant(client, django_assert_num_queries)
     product = listed_product(
         specs=[(f"Spec {i}", "period", [("month", "10"), ("year", "100")]) for i in range(6)]
     )
-    # product + joins, specs, prices, attributes, screenshots, regions
-    with django_assert_num_queries(6):
+    # product + joins, specs, prices, attributes, screenshots, regions, inventory rows
+    with django_assert_num_queries(7):
         client.get(reverse("catalog:product", args=[product.pk]))
 
 

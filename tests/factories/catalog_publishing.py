@@ -10,12 +10,12 @@ from decimal import Decimal
 
 import factory
 
-from marketplace.catalog import services
+from marketplace.catalog import delivery, services
 from marketplace.catalog.agreements import support_terms_template
 from marketplace.catalog.models import AttributeName, DeliveryType
 from sellers.models import JointCertification, Seller
-from tests.factories.accounts import UserFactory
-from tests.factories.catalog import CategoryFactory
+from tests.factories.accounts import ReviewerFactory
+from tests.factories.catalog import CategoryFactory, RegionFactory
 from tests.factories.sellers import (
     ActiveSellerFactory,
     JointCertificationFactory,
@@ -26,8 +26,13 @@ from tests.factories.sellers import (
 PublishingSellerFactory = ActiveSellerFactory
 
 
-def approved_joint_certification(seller: Seller) -> JointCertification:
-    return JointCertificationFactory(seller=seller, status=JointCertification.Status.APPROVED)
+def approved_joint_certification(seller: Seller, products=()) -> JointCertification:
+    """An approved certification of the seller's own entity naming `products`."""
+    certification = JointCertificationFactory(
+        seller=seller, status=JointCertification.Status.APPROVED
+    )
+    certification.products.set(products)
+    return certification
 
 
 class AttributeNameFactory(factory.django.DjangoModelFactory):
@@ -66,24 +71,75 @@ def filled_support_terms(**values) -> str:
 def ready_fields(seller: Seller, *, delivery_type: str = DeliveryType.SAAS, **overrides) -> dict:
     fields = {
         "name": "Cloud Office",
-        "category": CategoryFactory(),
+        # Made only when not given: a caller's own category/group leaves no stray rows.
+        "category": overrides.get("category") or CategoryFactory(),
         "summary": "Documents and spreadsheets online",
         "description": "A complete office suite.",
         "tags": "office,docs",
-        "service_group": ServiceGroupFactory(seller=seller),
+        "service_group": overrides.get("service_group") or ServiceGroupFactory(seller=seller),
     }
     if delivery_type in (DeliveryType.JOINT_SAAS,):
-        fields["support_terms_text"] = filled_support_terms()
+        # The terms name the certified company as the seller (issue 6 item 9).
+        fields["support_terms_text"] = filled_support_terms(seller_name=seller.company_name)
     else:
         fields["agreement_text"] = GOOD_AGREEMENT
-    if delivery_type == DeliveryType.MANUAL_SERVICE:
-        fields["flow_template"] = "standard"
-        fields["avg_delivery_days"] = 5
+    fields.update(delivery_fields(delivery_type))
     fields.update(overrides)
     return fields
 
 
-def ready_specs() -> list[dict]:
+def delivery_fields(delivery_type: str) -> dict:
+    """Complete values of what `delivery_type` describes (catalog/delivery.py)."""
+    license_fields = {"license_type": "named_user", "license_term": "perpetual"}
+    return {
+        DeliveryType.MANUAL_SERVICE: {"flow_template": "standard", "avg_delivery_days": 5},
+        DeliveryType.IMAGE: {
+            "image_os": "Ubuntu 24.04",
+            "image_architecture": "x86_64",
+            "image_regions": [{"region": RegionFactory(), "image_id": "img-0001"}],
+        },
+        DeliveryType.HARDWARE: {
+            "hardware_spec": "4 cores, 8 GB, 2 × GbE",
+            "hardware_weight_kg": Decimal("2.50"),
+            "hardware_size": "30 × 20 × 5",
+            "shipping_regions": [RegionFactory()],
+            "avg_delivery_days": 3,
+        },
+        DeliveryType.LICENSE_CODE: license_fields,
+        DeliveryType.LICENSE_PACKAGE: license_fields,
+        DeliveryType.LICENSE_AUTO: {**license_fields, "deploy_contents": "GitLab CE 17 on Docker"},
+        DeliveryType.API_APIG: {
+            "api_endpoints": [{"method": "POST", "path": "/v1/ocr", "description": "Read text"}],
+            "api_quota_unit": "call",
+        },
+        DeliveryType.API_AGENTS: {
+            "api_endpoints": [{"method": "POST", "path": "/v1/chat", "description": "Chat"}],
+            "api_quota_unit": "1k tokens",
+        },
+    }.get(delivery_type, {})
+
+
+def ready_specs(delivery_type: str = DeliveryType.SAAS) -> list[dict]:
+    """Complete specs: a period spec and a trial for SaaS; otherwise one spec in the
+    first billing mode the delivery type allows (catalog/delivery.py)."""
+    modes = delivery.allowed_modes(delivery_type)
+    if "period" not in modes or "trial" not in modes:
+        mode = modes[0]
+        period, extra = {
+            "period": ("month", {}),
+            "on_demand": ("unit", {}),
+            "one_off": ("once", {}),
+            "package": ("package", {"package_kind": "per_call", "package_quota": 1000}),
+        }[mode]
+        return [
+            {
+                "code": "basic",
+                "name": "Basic",
+                "billing_mode": mode,
+                **extra,
+                "prices": [{"period": period, "amount": Decimal("99.00")}],
+            }
+        ]
     return [
         {
             "code": "basic",
@@ -105,20 +161,25 @@ def ready_specs() -> list[dict]:
 
 
 def draft_product(seller: Seller | None = None, *, delivery_type=DeliveryType.SAAS, **overrides):
+    """A complete draft; a joint one comes with an approved certification naming it
+    (pass ``certified=False`` for none)."""
+    certified = overrides.pop("certified", True)
     seller = seller or PublishingSellerFactory()
-    if delivery_type == DeliveryType.JOINT_SAAS and not seller.joint_certifications.exists():
-        approved_joint_certification(seller)
-    return services.product_create(
+    product = services.product_create(
         seller=seller,
         delivery_type=delivery_type,
         fields=ready_fields(seller, delivery_type=delivery_type, **overrides),
-        specs=ready_specs(),
+        specs=ready_specs(delivery_type),
         actor=seller.user,
     )
+    if delivery_type == DeliveryType.JOINT_SAAS and certified:
+        approved_joint_certification(seller, products=[product])
+    return product
 
 
 def operator():
-    return UserFactory(is_staff=True)
+    """An operator of the reviewer group: may approve, reject and delist."""
+    return ReviewerFactory()
 
 
 def pending_product(seller=None, **kwargs):

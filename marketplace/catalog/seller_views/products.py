@@ -55,6 +55,17 @@ def product_new(request):
     return render(request, "catalog/seller/product_new.html", {"form": form})
 
 
+def _create_with_screenshots(*, seller, delivery_type, fields, screenshots, actor) -> Product:
+    """The draft, then its screenshots, in call_service's one transaction: a refused
+    screenshot leaves no product behind."""
+    product = services.product_create(
+        seller=seller, delivery_type=delivery_type, fields=fields, actor=actor
+    )
+    if screenshots:
+        services.product_screenshots_update(product=product, add=screenshots, actor=actor)
+    return product
+
+
 @active_seller_required
 @require_http_methods(["GET", "POST"])
 def product_create(request, delivery_type: str):
@@ -70,10 +81,11 @@ def product_create(request, delivery_type: str):
     if request.method == "POST" and form.is_valid():
         product = call_service(
             form,
-            services.product_create,
+            _create_with_screenshots,
             seller=request.seller,
             delivery_type=delivery_type,
             fields=form.service_fields(changed_only=False),
+            screenshots=form.screenshot_changes()["add"],
             actor=request.user,
         )
         if product:

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from marketplace.core.exceptions import DomainError
 from marketplace.core.forms import call_service
 
+from .. import delivery, services
 from .. import seller_selectors as selectors
-from .. import services
 from ..forms import (
     AllowlistAddForm,
     SalesSettingsForm,
@@ -35,6 +35,8 @@ def product_sales(request, pk: int):
             "regions": list(product.regions.all()),
         },
     )
+    if product.delivery_type not in delivery.TRIAL_TYPES:
+        del settings_form.fields["trial_allowlist_enabled"]  # no trial to restrict
     if (
         request.method == "POST"
         and settings_form.is_valid()
@@ -43,7 +45,7 @@ def product_sales(request, pk: int):
             services.product_sales_update,
             product=product,
             actor=request.user,
-            **settings_form.cleaned_data,
+            **{"trial_allowlist_enabled": False, **settings_form.cleaned_data},
         )
     ):
         messages.success(request, _("Sales settings saved."))

@@ -20,15 +20,20 @@ from ..forms import (
     AttributeNameForm,
     PriceFormSet,
     SpecForm,
+    quiet,
     rows,
 )
 from ._common import _draft_or_404, active_seller_required
 
 
-def _with_extra_row(data, prefix: str):
+def _with_extra_row(data, prefix: str, **values):
+    """`data` with one more row in formset `prefix`, holding `values` (field → value)."""
     data = data.copy()
     key = f"{prefix}-TOTAL_FORMS"
-    data[key] = str(int(data.get(key) or 0) + 1)
+    index = int(data.get(key) or 0)
+    data[key] = str(index + 1)
+    for name, value in values.items():
+        data[f"{prefix}-{index}-{name}"] = value
     return data
 
 
@@ -37,8 +42,10 @@ def _with_extra_row(data, prefix: str):
 def spec_edit(request, pk: int, code: str = ""):
     """Add (no code) or change one spec with its prices and attributes.
 
-    "Add a price / attribute row" posts the form back with `add=price|attribute`: the
-    page comes back with one more row and nothing is saved (htmx swaps just the form).
+    Buttons named `add` post the form back without saving it: `add=price|attribute`
+    gives one more row; `add=attribute_name` creates an attribute name and puts it in a
+    new attribute row. The page comes back with the input kept and no errors shown
+    (htmx swaps just the form).
     """
     product = selectors.seller_product_get(seller=request.seller, pk=pk)
     draft = _draft_or_404(product)
@@ -51,11 +58,25 @@ def spec_edit(request, pk: int, code: str = ""):
         initial_spec = services.spec_as_input(spec)
     data = request.POST if request.method == "POST" else None
     adding = request.POST.get("add") if data is not None else None
+    new_name = AttributeNameForm(
+        data if adding == "attribute_name" else None, prefix="new_attribute"
+    )
     if adding == "price":
         data = _with_extra_row(data, "prices")
     elif adding == "attribute":
         data = _with_extra_row(data, "attributes")
-    spec_form = SpecForm(data, initial=initial_spec)
+    elif adding == "attribute_name" and new_name.is_valid():
+        created = call_service(
+            new_name,
+            services.attribute_name_create,
+            seller=request.seller,
+            actor=request.user,
+            **new_name.cleaned_data,
+        )
+        if created:
+            data = _with_extra_row(data, "attributes", attribute=str(created.pk))
+            new_name = AttributeNameForm(prefix="new_attribute")
+    spec_form = SpecForm(data, initial=initial_spec, delivery_type=product.delivery_type)
     prices = PriceFormSet(
         data,
         prefix="prices",
@@ -70,7 +91,9 @@ def spec_edit(request, pk: int, code: str = ""):
         ],
         form_kwargs={"seller": request.seller},
     )
-    if data is not None and not adding:
+    if adding:
+        quiet(spec_form, prices, attributes)
+    elif data is not None:
         valid = spec_form.is_valid() & prices.is_valid() & attributes.is_valid()
         if valid:
             saved = call_service(
@@ -91,9 +114,15 @@ def spec_edit(request, pk: int, code: str = ""):
     context = {
         "product": product,
         "code": code,
+        "spec_name": (initial_spec or {}).get("name", ""),
         "spec_form": spec_form,
         "prices": prices,
         "attributes": attributes,
+        "new_attribute": new_name,
+        "has_attribute_names": selectors.seller_attribute_names(seller=request.seller).exists(),
+        "periods_by_mode": {
+            mode: sorted(periods) for mode, periods in services.PERIODS_BY_MODE.items()
+        },
         "version": draft,
     }
     template = "catalog/seller/spec_form.html"

@@ -24,38 +24,35 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from marketplace.accounts.models import User
+from marketplace.core import limits
 from marketplace.core.audit import check_state, log_transition, move_to
-from marketplace.core.exceptions import DomainError, PermissionDenied
+from marketplace.core.exceptions import DomainError
 from marketplace.core.notifications import notify
-from sellers.models import JointCertification, Seller
+from marketplace.core.permissions import check_operator_permission
+from sellers.models import Seller
+from sellers.services import seller_complete_exit
 
 from ..cache import bump_generation
-from ..models import JOINT_TYPES, BillingMode, DeliveryType, Product, ProductVersion
+from ..models import BillingMode, DelistRequest, DeliveryType, Product, ProductVersion
 from ._common import _check_seller_active, _lock_product, _open_version
-from .specs import SpecInput, _check_specs, _replace_specs
-from .versions import _check_fields, _copy_version, submission_problems
+from .joint import check_joint_certified
+from .specs import SpecInput, _check_specs, _fill_codes, _replace_specs
+from .versions import _check_fields, _copy_version, _write_fields, submission_problems
 
 
-def _check_joint_certified(seller: Seller) -> None:
-    """02 › Preconditions: an approved joint certification of the same company entity."""
-    certified = JointCertification.objects.filter(
-        seller=seller,
-        status=JointCertification.Status.APPROVED,
-        company_name=seller.company_name,
-        credit_code=seller.credit_code,
-    ).exists()
-    if not certified:
-        raise DomainError(
-            _(
-                "Joint-operation products need an approved joint-operation certification "
-                "of your own company entity."
-            )
-        )
+def _check_reviewer(actor) -> None:
+    check_operator_permission(
+        actor,
+        "catalog.review_productversion",
+        _("You don't have the permission to review products."),
+    )
 
 
-def _check_operator(actor) -> None:
-    if actor is None or not getattr(actor, "is_staff", False):
-        raise PermissionDenied(_("Only an operator can review products."))
+def _check_reason(reason: str) -> None:
+    errors: dict[str, list] = {}
+    limits.check_length(errors, "reason", reason, limits.MAX_REASON_LENGTH)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _next_number(product: Product) -> int:
@@ -81,20 +78,19 @@ def product_create(
     _check_seller_active(seller)
     if delivery_type not in DeliveryType.values:
         raise ValidationError({"delivery_type": _("Choose a delivery type.")})
-    if delivery_type in JOINT_TYPES:
-        _check_joint_certified(seller)
-    _check_fields(fields, seller=seller)
+    # A joint product starts as a draft without certification: the certification names
+    # its products, so they exist first; submitting needs it (check_joint_certified).
+    fields = dict(fields)
+    _check_fields(fields, seller=seller, delivery_type=delivery_type)
     missing = [f for f in ("name", "category", "summary") if not fields.get(f)]
     if missing:
         raise ValidationError({f: _("This field is required.") for f in missing})
     if specs:
+        specs = _fill_codes(specs, product=None)
         _check_specs(specs, delivery_type=delivery_type, seller=seller)
     product = Product.objects.create(seller=seller, delivery_type=delivery_type)
     version = ProductVersion(product=product, number=1)
-    fields = {"description": "", **fields}
-    for name, value in fields.items():
-        setattr(version, name, value)
-    version.save()
+    _write_fields(version, {"description": "", **fields})
     if specs:
         _replace_specs(version, specs)
     log_transition(product, action="create", to_state=product.status, actor=actor)
@@ -110,7 +106,7 @@ def product_submit(*, product: Product, actor: User | None = None) -> ProductVer
     product = _lock_product(product)
     _check_seller_active(product.seller)
     if product.is_joint:
-        _check_joint_certified(product.seller)
+        check_joint_certified(product)
     check_state(
         product,
         allowed=[Product.Status.DRAFT, Product.Status.LISTED],
@@ -164,7 +160,7 @@ def product_refresh_listing(product: Product) -> Product:
 @transaction.atomic
 def product_approve(*, version: ProductVersion, actor: User) -> Product:
     """Operator approves a version: it goes on sale and replaces the listed one."""
-    _check_operator(actor)
+    _check_reviewer(actor)
     product = _lock_product(version.product)
     version = ProductVersion.objects.select_for_update().get(pk=version.pk)
     check_state(version, allowed=[ProductVersion.Status.PENDING_REVIEW])
@@ -219,10 +215,11 @@ def product_reject(*, version: ProductVersion, actor: User, reason: str) -> Prod
 
     A listed product whose new version is rejected stays listed with its old version.
     """
-    _check_operator(actor)
+    _check_reviewer(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Tell the seller why the product is rejected.")})
+    _check_reason(reason)
     product = _lock_product(version.product)
     version = ProductVersion.objects.select_for_update().get(pk=version.pk)
     check_state(version, allowed=[ProductVersion.Status.PENDING_REVIEW])
@@ -295,8 +292,11 @@ def product_delist(
     are not touched here (orders decide about renewals).
     """
     reason = (reason or "").strip()
+    _check_reason(reason)
     if by_operator:
-        _check_operator(actor)
+        check_operator_permission(
+            actor, "catalog.delist_product", _("You don't have the permission to delist products.")
+        )
         if not reason:
             raise ValidationError({"reason": _("Tell the seller why the product is delisted.")})
     product = _lock_product(product)
@@ -332,7 +332,29 @@ def product_delist(
             template="product_delisted",
             context={"product_id": product.pk, "product_name": product.name, "reason": reason},
         )
+    _after_delist(product, actor=actor, at=now)
     return product
+
+
+def _after_delist(product: Product, *, actor: User | None, at) -> None:
+    """A delisting answers the product's open delisting request, whoever delisted it,
+    and the last listed product of a seller who applied to exit completes the exit in
+    this same transaction (01 › Exit; catalog/services/exit.py)."""
+    for request in DelistRequest.objects.select_for_update().filter(
+        product=product, status=DelistRequest.Status.OPEN
+    ):
+        request.resolved_at = at
+        request.resolved_by = actor
+        move_to(
+            request,
+            DelistRequest.Status.DONE,
+            action="delist",
+            actor=actor,
+            also_save=["resolved_at", "resolved_by"],
+        )
+    # Asked every time rather than from the seller row read with the product: an exit
+    # requested meanwhile is seen once the seller is locked (seller_complete_exit).
+    seller_complete_exit(seller=product.seller, actor=actor)
 
 
 @transaction.atomic

@@ -11,9 +11,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import User
+from marketplace.core import limits
 from marketplace.core.audit import log_transition
 from marketplace.core.exceptions import DomainError
 
+from .. import delivery
 from ..models import AllowlistEntry, Product, Region, Spec, SpecSales
 from ._common import _check_seller_active, _lock_product
 
@@ -38,6 +40,11 @@ def product_sales_update(
 ) -> Product:
     """Set the switches of sales objects, trial allowlist, credit control and regions."""
     product = _check_sales_owner(product)
+    if trial_allowlist_enabled and product.delivery_type not in delivery.TRIAL_TYPES:
+        # Seed 003: the trial configuration applies only to SaaS products.
+        raise ValidationError(
+            {"trial_allowlist_enabled": _("Only SaaS products offer a free trial.")}
+        )
     product.allowlist_enabled = allowlist_enabled
     product.trial_allowlist_enabled = trial_allowlist_enabled
     product.credit_line_allowed = credit_line_allowed
@@ -76,15 +83,21 @@ def spec_sales_set(
     product = _check_sales_owner(product)
     if spec_code not in _spec_codes(product):
         raise DomainError(_("This product has no spec with this code."))
-    errors = {}
-    if stock is not None and stock < 0:
-        errors["stock"] = _("Stock can't be below zero.")
+    errors: dict[str, list] = {}
+    # Business bounds well inside the columns (core/limits.py): 3,000,000,000 or 10**20
+    # is refused here with a message, never by the database.
+    if isinstance(stock, int) and stock < 0:
+        errors["stock"] = [_("Stock can't be below zero.")]
+    else:
+        limits.check_range(errors, "stock", stock, limits.MAX_STOCK)
     for name, value in (
         ("max_quantity_per_buyer", max_quantity_per_buyer),
         ("max_orders_per_buyer", max_orders_per_buyer),
     ):
-        if value is not None and value < 1:
-            errors[name] = _("A limit is at least 1; leave it empty for no limit.")
+        if isinstance(value, int) and value < 1:
+            errors[name] = [_("A limit is at least 1; leave it empty for no limit.")]
+        else:
+            limits.check_range(errors, name, value, limits.MAX_PURCHASE_LIMIT, minimum=1)
     if errors:
         raise ValidationError(errors)
     row, _created = SpecSales.objects.select_for_update().get_or_create(

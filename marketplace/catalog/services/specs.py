@@ -4,6 +4,7 @@ seller's attribute names the specs use.
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import TypedDict
 
@@ -11,16 +12,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import User
+from marketplace.core import limits
 from marketplace.core.exceptions import DomainError
 from sellers.models import Seller
 
+from .. import delivery
 from ..models import (
     AttributeName,
     BillingMode,
-    DeliveryType,
     Price,
     Product,
     ProductVersion,
@@ -32,10 +35,10 @@ from ._common import _check_seller_active, _lock_product, _open_version
 # Prices above this are refused as typing mistakes (02: "no absurd prices").
 MAX_PRICE = Decimal(getattr(settings, "CATALOG_MAX_PRICE", "10000000"))
 TRIAL_DAYS_RANGE = (1, 90)
-# The largest values the columns hold (PositiveSmallIntegerField, PositiveIntegerField):
-# anything above is refused with a message rather than failing in the database.
-MAX_PERIODS_PER_ORDER = 32767
-MAX_COUNT = 2_147_483_647
+# Business bounds, well inside the columns (core/limits.py; README › Limits): anything
+# above is refused with a message rather than failing in the database.
+MAX_PERIODS_PER_ORDER = limits.MAX_PERIODS_PER_ORDER
+MAX_COUNT = limits.MAX_ATTRIBUTE_VALUE
 
 # Which price periods fit which billing mode (02 › Billing modes).
 PERIODS_BY_MODE = {
@@ -45,13 +48,8 @@ PERIODS_BY_MODE = {
     BillingMode.PACKAGE: {Price.Period.PACKAGE},
     BillingMode.TRIAL: {Price.Period.FREE},
 }
-# Billing modes a delivery type may sell with; types not listed take every mode.
-# Decision: shipped goods are paid once; gateway APIs are metered or sold as packages.
-MODES_BY_TYPE = {
-    DeliveryType.HARDWARE: {BillingMode.ONE_OFF},
-    DeliveryType.API_APIG: {BillingMode.ON_DEMAND, BillingMode.PACKAGE, BillingMode.TRIAL},
-    DeliveryType.API_AGENTS: {BillingMode.ON_DEMAND, BillingMode.PACKAGE, BillingMode.TRIAL},
-}
+# Billing modes per delivery type: one table, in catalog/delivery.py (re-exported here).
+MODES_BY_TYPE = delivery.MODES_BY_TYPE
 
 
 class PriceInput(TypedDict, total=False):
@@ -91,15 +89,45 @@ def _money(value, *, field: str) -> Decimal:
     return amount
 
 
+def _is_int(value) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
 def _spec_errors(spec: SpecInput, *, delivery_type: str, seller: Seller) -> list[str]:
     """What is wrong with one spec's own values (checked on every save, not only submit)."""
     errors: list[str] = []
     label = spec.get("name") or spec.get("code") or "?"
     mode = spec.get("billing_mode", "")
+    try:
+        limits.validate_single_line(spec.get("name") or "")
+    except ValidationError:
+        errors.append(_("Spec “%(spec)s”: the name must be a single line.") % {"spec": label})
+    numbers = [spec.get("trial_days"), spec.get("package_quota")]
+    numbers += [p.get("max_periods") for p in spec.get("prices") or []]
+    for attr in spec.get("attributes") or []:
+        numbers += [attr.get("min_value"), attr.get("max_value"), attr.get("step")]
+    if not all(_is_int(n) for n in numbers):
+        # Forms and the API send integers; a script calling the service may not.
+        return [*errors, _("Spec “%(spec)s”: enter whole numbers.") % {"spec": label}]
+    if len(spec.get("prices") or []) > limits.MAX_PRICES_PER_SPEC:
+        errors.append(
+            _("Spec “%(spec)s”: at most %(max)d prices.")
+            % {"spec": label, "max": limits.MAX_PRICES_PER_SPEC}
+        )
+    if len(spec.get("attributes") or []) > limits.MAX_ATTRIBUTES_PER_SPEC:
+        errors.append(
+            _("Spec “%(spec)s”: at most %(max)d attributes.")
+            % {"spec": label, "max": limits.MAX_ATTRIBUTES_PER_SPEC}
+        )
     if mode not in BillingMode.values:
         errors.append(_("Spec “%(spec)s”: choose a billing mode.") % {"spec": label})
-    allowed_modes = MODES_BY_TYPE.get(delivery_type)
-    if allowed_modes and mode in BillingMode.values and mode not in allowed_modes:
+    allowed_modes = delivery.MODES_BY_TYPE.get(delivery_type, frozenset())
+    if mode == BillingMode.TRIAL and mode not in allowed_modes:
+        # Seed 003: the trial configuration applies only to SaaS products.
+        errors.append(
+            _("Spec “%(spec)s”: only SaaS products can offer a free trial.") % {"spec": label}
+        )
+    elif mode in BillingMode.values and mode not in allowed_modes:
         errors.append(
             _("Spec “%(spec)s”: this delivery type can't be sold as “%(mode)s”.")
             % {"spec": label, "mode": BillingMode(mode).label}
@@ -117,10 +145,10 @@ def _spec_errors(spec: SpecInput, *, delivery_type: str, seller: Seller) -> list
         errors.append(
             _("Spec “%(spec)s”: a package needs its kind and its quota.") % {"spec": label}
         )
-    elif quota is not None and not 1 <= int(quota) <= MAX_COUNT:
+    elif quota is not None and not 1 <= int(quota) <= limits.MAX_PACKAGE_QUOTA:
         errors.append(
             _("Spec “%(spec)s”: the package quota must be from 1 to %(max)s.")
-            % {"spec": label, "max": f"{MAX_COUNT:,}"}
+            % {"spec": label, "max": f"{limits.MAX_PACKAGE_QUOTA:,}"}
         )
     if kind and kind not in Spec.PackageKind.values:
         errors.append(_("Spec “%(spec)s”: choose a package kind.") % {"spec": label})
@@ -204,6 +232,21 @@ def _spec_errors(spec: SpecInput, *, delivery_type: str, seller: Seller) -> list
                     _("Spec “%(spec)s”: the step of “%(attr)s” must be at least 1.")
                     % {"spec": label, "attr": attribute.name}
                 )
+            elif (
+                step is not None
+                and low is not None
+                and high is not None
+                and 0 <= int(low) < int(high) < int(low) + int(step)
+            ):
+                # A buyer picks min, min + step, … up to max: a step wider than the range
+                # leaves only the minimum.
+                errors.append(
+                    _(
+                        "Spec “%(spec)s”: the step of “%(attr)s” is larger than its range "
+                        "(maximum − minimum = %(range)s)."
+                    )
+                    % {"spec": label, "attr": attribute.name, "range": int(high) - int(low)}
+                )
             if any(v is not None and int(v) > MAX_COUNT for v in (low, high, step)):
                 errors.append(
                     _("Spec “%(spec)s”: the values of “%(attr)s” are too large.")
@@ -212,8 +255,47 @@ def _spec_errors(spec: SpecInput, *, delivery_type: str, seller: Seller) -> list
     return errors
 
 
+def _spec_code(name: str, *, taken: set[str]) -> str:
+    """A new spec code: the name as a slug and a short random part, not in `taken`.
+
+    Codes key the sales configuration across versions (`SpecSales`), so a new spec never
+    reuses a code the product had before.
+    """
+    base = slugify(name)[:30].strip("-") or "spec"
+    while True:
+        code = f"{base}-{secrets.token_hex(2)}"
+        if code not in taken:
+            return code
+
+
+def _fill_codes(specs: list[SpecInput], *, product: Product | None) -> list[SpecInput]:
+    """`specs` with a generated code on every spec that has none (the seller names a
+    spec; only experts choose its code)."""
+    if all(spec.get("code") for spec in specs):
+        return specs
+    taken = {spec["code"] for spec in specs if spec.get("code")}
+    if product is not None:
+        taken |= set(Spec.objects.filter(version__product=product).values_list("code", flat=True))
+        taken |= set(product.spec_sales.values_list("spec_code", flat=True))
+    filled = []
+    for spec in specs:
+        if not spec.get("code"):
+            spec = {**spec, "code": _spec_code(spec.get("name") or "", taken=taken)}
+            taken.add(spec["code"])
+        filled.append(spec)
+    return filled
+
+
 def _check_specs(specs: list[SpecInput], *, delivery_type: str, seller: Seller) -> None:
     errors: list[str] = []
+    if len(specs) > limits.MAX_SPECS_PER_PRODUCT:
+        raise ValidationError(
+            {
+                "specs": _("A product has at most %(max)d specs.")
+                % {"max": limits.MAX_SPECS_PER_PRODUCT}
+            },
+            code="too_many_specs",
+        )
     codes = [s.get("code") for s in specs]
     if any(not c for c in codes):
         errors.append(_("Every spec needs a code."))
@@ -308,12 +390,17 @@ def _version_specs(version: ProductVersion) -> list[SpecInput]:
 def spec_save(
     *, product: Product, spec: SpecInput, original_code: str = "", actor: User | None = None
 ) -> Spec:
-    """Add a spec to the draft version, or replace the one with `original_code`."""
+    """Add a spec to the draft version, or replace the one with `original_code`.
+
+    A spec without a code keeps `original_code`, or gets a new generated one.
+    """
     product = _lock_product(product)
     _check_seller_active(product.seller)
     version = _open_version(product, status=ProductVersion.Status.DRAFT)
     specs = _version_specs(version)
     replaced = original_code or ""
+    if not spec.get("code"):
+        spec = {**spec, "code": replaced} if replaced else _fill_codes([spec], product=product)[0]
     if replaced and not any(s["code"] == replaced for s in specs):
         raise DomainError(_("This spec doesn't exist in the draft."))
     if any(s["code"] == spec.get("code") for s in specs if s["code"] != replaced):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 
@@ -20,7 +21,11 @@ from marketplace.accounts.models import User
 from marketplace.catalog import services
 from marketplace.catalog.agreements import agreement_template, support_terms_template
 from marketplace.catalog.models import Category, DeliveryType, Product, Region
-from sellers.models import JointCertification, Seller, ServiceGroup
+from sellers import services as seller_services
+from sellers.models import Seller, ServiceGroup
+
+# A minimal PDF: the demo's joint-operation authorization letter.
+DEMO_PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 # (slug, English, Chinese, parent slug)
 CATEGORIES = [
@@ -127,7 +132,7 @@ PRODUCTS = [
         "数据库, mysql, database",
         [_once("perpetual", "永久授权 Perpetual", "12800.00")],
         ["cn-north", "cn-east"],
-        {},
+        {"license_type": "device", "license_term": "perpetual"},
     ),
     (
         "erp-package",
@@ -138,7 +143,7 @@ PRODUCTS = [
         "erp, 制造, 部署",
         [_once("standard", "标准部署 Standard", "58000.00")],
         ["cn-east", "cn-south"],
-        {},
+        {"license_type": "named_user", "license_term": "fixed", "license_term_months": 36},
     ),
     (
         "gitlab-auto",
@@ -149,7 +154,14 @@ PRODUCTS = [
         "devops, git, 开源",
         [_once("node", "单节点 Single node", "3600.00")],
         ["cn-north", "cn-east", "cn-south", "cn-southwest"],
-        {},
+        {
+            "license_type": "site",
+            "license_term": "perpetual",
+            "deploy_contents": "GitLab CE 17.5（Docker Compose：GitLab、PostgreSQL 16、Redis 7）"
+            "部署到一台云服务器；需要 4 vCPU、8 GB 内存、100 GB 磁盘。\n"
+            "GitLab CE 17.5 (Docker Compose: GitLab, PostgreSQL 16, Redis 7) on one cloud "
+            "server; needs 4 vCPUs, 8 GB memory, 100 GB disk.",
+        },
     ),
     (
         "ubuntu-image",
@@ -163,7 +175,16 @@ PRODUCTS = [
             _on_demand("hourly", "按需 Pay-as-you-go", "0.05", "小时 hour"),
         ],
         ["cn-north", "cn-east", "cn-south", "cn-southwest"],
-        {},
+        {
+            "image_os": "Ubuntu 24.04 LTS",
+            "image_architecture": "x86_64",
+            "image_regions": {
+                "cn-north": "img-ubuntu2404-lamp-cn-north-01",
+                "cn-east": "img-ubuntu2404-lamp-cn-east-01",
+                "cn-south": "img-ubuntu2404-lamp-cn-south-01",
+                "cn-southwest": "img-ubuntu2404-lamp-cn-southwest-01",
+            },
+        },
     ),
     (
         "edge-box",
@@ -174,7 +195,15 @@ PRODUCTS = [
         "硬件, 边缘计算, iot",
         [_once("box", "标准款 Standard", "8999.00")],
         ["cn-east", "cn-south"],
-        {},
+        {
+            "hardware_spec": "Intel Core i5-1235U，16 GB 内存，512 GB NVMe，4 × 千兆网口，"
+            "-20～60 ℃ 宽温，12–24 V 直流供电\n"
+            "Intel Core i5-1235U, 16 GB RAM, 512 GB NVMe, 4 × GbE, -20 to 60 °C, 12–24 V DC",
+            "hardware_weight_kg": Decimal("2.30"),
+            "hardware_size": "22 × 16 × 6",
+            "shipping_regions": ["cn-north", "cn-east", "cn-south"],
+            "avg_delivery_days": 3,
+        },
     ),
     (
         "site-building",
@@ -232,7 +261,14 @@ PRODUCTS = [
             _package("10k", "1万次套餐 10k calls", "80.00", 10000, kind="per_call"),
         ],
         ["cn-north", "cn-east", "cn-south", "cn-southwest"],
-        {},
+        {
+            "api_quota_unit": "次 call",
+            "api_endpoints": [
+                {"method": "POST", "path": "/v1/ocr/id-card", "description": "身份证识别 ID card"},
+                {"method": "POST", "path": "/v1/ocr/invoice", "description": "发票识别 Invoice"},
+                {"method": "POST", "path": "/v1/ocr/table", "description": "表格识别 Table"},
+            ],
+        },
     ),
     (
         "support-agent",
@@ -244,10 +280,23 @@ PRODUCTS = [
         [
             _on_demand("tokens", "按量 Per 1k tokens", "0.02", "千 tokens"),
             _package("starter", "入门包 Starter", "199.00", 1000000),
-            _trial(7),
         ],
         ["cn-north", "cn-east"],
-        {},
+        {
+            "api_quota_unit": "千 tokens",
+            "api_endpoints": [
+                {
+                    "method": "POST",
+                    "path": "/v1/agent/chat",
+                    "description": "对话 Chat with the agent",
+                },
+                {
+                    "method": "GET",
+                    "path": "/v1/agent/sessions/{id}",
+                    "description": "会话记录 A session's messages",
+                },
+            ],
+        },
     ),
 ]
 
@@ -260,10 +309,25 @@ class Command(BaseCommand):
             "--sellers", nargs="+", required=True, help="usernames of active sellers"
         )
         parser.add_argument(
-            "--operator", default=None, help="staff username who approves (default: first staff)"
+            "--joint-sellers",
+            nargs="*",
+            default=[],
+            help="usernames (among --sellers) that get the joint-operation products",
+        )
+        parser.add_argument(
+            "--operator",
+            default=None,
+            help="staff username who approves (default: the first who may review products)",
         )
 
-    def handle(self, *args, sellers: list[str], operator: str | None, **options):
+    def handle(
+        self,
+        *args,
+        sellers: list[str],
+        operator: str | None,
+        joint_sellers: list[str] = (),
+        **options,
+    ):
         reviewer = self._operator(operator)
         categories = self._categories()
         regions = {
@@ -287,8 +351,8 @@ class Command(BaseCommand):
                 break
             seller = found[index % len(found)]
             if row[-1].get("joint"):
-                # A joint product goes to a seller with a joint certification, if any.
-                seller = next((s for s in found if self._joint_certified(s)), seller)
+                # A joint product goes to a joint seller, if any; it gets certified below.
+                seller = next((s for s in found if s.user.username in joint_sellers), seller)
             created += self._product(seller, row, categories, regions, reviewer)
         self.stdout.write(
             f"seed_catalog: {created} products published, {len(PRODUCTS)} in the demo"
@@ -296,9 +360,17 @@ class Command(BaseCommand):
 
     def _operator(self, username: str | None) -> User:
         staff = User.objects.filter(is_staff=True, is_active=True)
-        user = (staff.filter(username=username) if username else staff.order_by("pk")).first()
+        if username:
+            staff = staff.filter(username=username)
+        # The first operator allowed to review products (the service checks it again).
+        user = next(
+            (u for u in staff.order_by("pk") if u.has_perm("catalog.review_productversion")),
+            None,
+        )
         if user is None:
-            raise CommandError("seed_catalog needs a staff user to approve the products.")
+            raise CommandError(
+                "seed_catalog needs a staff user who may review products (reviewer group)."
+            )
         return user
 
     def _categories(self) -> dict[str, Category]:
@@ -323,9 +395,14 @@ class Command(BaseCommand):
             return 0
         extra = dict(extra)
         joint = extra.pop("joint", False)
-        if joint and not self._joint_certified(seller):
-            self.stderr.write(f"seed_catalog: {seller} has no joint certification, skipping {key}")
-            return 0
+        # Delivery-type rows name regions by code.
+        if "image_regions" in extra:
+            extra["image_regions"] = [
+                {"region": regions[code], "image_id": image_id}
+                for code, image_id in extra["image_regions"].items()
+            ]
+        if "shipping_regions" in extra:
+            extra["shipping_regions"] = [regions[code] for code in extra["shipping_regions"]]
         # The seller's own first group (seed_demo makes one), else a support group.
         group = seller.service_groups.order_by("id").first()
         if group is None:
@@ -343,8 +420,10 @@ class Command(BaseCommand):
             "description": f"{summary}\n\n{name}",
             "tags": tags,
             "service_group": group,
-            "service_forms": "电话支持、邮件支持 / Phone and e-mail support",
-            "service_scope": "咨询、操作指导、运行维护 / Consulting, guidance, operations",
+            "service_forms": ["phone", "email"],
+            "service_scope": ["consulting", "operation_guidance", "running_maintenance"],
+            "service_notes": "工作日 9:00–18:00 电话与邮件支持，紧急问题 7×24 小时响应。\n"
+            "Phone and e-mail support on working days 9:00–18:00; urgent issues 24/7.",
             "after_sales_scope": "工作日 4 小时内响应 / Answer within 4 working hours",
             "usage_guide": "购买后在“已购服务”中查看开通信息，按向导完成初始化。\n"
             "After purchase, open Purchased services and follow the set-up guide.",
@@ -361,6 +440,8 @@ class Command(BaseCommand):
             specs=specs,
             actor=seller.user,
         )
+        if joint:
+            self._certify(product, seller, reviewer)
         version = services.product_submit(product=product, actor=seller.user)
         product = services.product_approve(version=version, actor=reviewer)
         services.product_sales_update(
@@ -375,13 +456,23 @@ class Command(BaseCommand):
         )
         return 1
 
-    def _joint_certified(self, seller: Seller) -> bool:
-        return JointCertification.objects.filter(
+    def _certify(self, product: Product, seller: Seller, reviewer: User) -> None:
+        """A certification naming the joint product, approved: its draft exists first,
+        since a certification covers the products it names (issue 6 item 9)."""
+        if services.covering_certification(product) is not None:
+            return
+        certification = seller_services.joint_certification_submit(
             seller=seller,
-            status=JointCertification.Status.APPROVED,
+            actor=seller.user,
             company_name=seller.company_name,
             credit_code=seller.credit_code,
-        ).exists()
+            authorization_letter=SimpleUploadedFile(
+                "authorization.pdf", DEMO_PDF, content_type="application/pdf"
+            ),
+            products=[product],
+            products_description="联营版 / joint-operation edition",
+        )
+        seller_services.joint_certification_approve(certification=certification, actor=reviewer)
 
 
 def _filled_support_terms(product_name: str, seller: Seller) -> str:
