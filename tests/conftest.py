@@ -1,7 +1,11 @@
 """Shared fixtures and the markers' skip rules.
 
 - `postgres`: skipped, with a reason, unless the test database is PostgreSQL.
-- `browser`: skipped, with a reason, unless Debian's Chromium is at /usr/bin/chromium.
+- `browser`: skipped, with a reason, unless Chromium is found: `CHROMIUM_PATH`, else
+  `chromium` on the PATH (Debian's /usr/bin/chromium, where .ci/run installs it).
+
+With `REQUIRE_ALL_MARKERS=1` (set by .ci/run) a skipped `postgres` or `browser` test fails
+the run: CI must not pass by skipping them.
 """
 
 import io
@@ -13,7 +17,9 @@ from django.conf import settings
 from django.db import connections
 from PIL import Image
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+REQUIRED_MARKERS = ("postgres", "browser")
+_skipped_required: list[str] = []
 
 
 def pytest_collection_modifyitems(config, items):
@@ -28,6 +34,35 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "browser" in item.keywords and not has_chromium:
             item.add_marker(skip_browser)
+
+
+def _require_all_markers() -> bool:
+    return os.environ.get("REQUIRE_ALL_MARKERS", "").lower() in ("1", "true", "yes")
+
+
+def pytest_runtest_logreport(report):
+    """Remember the skipped tests marked `postgres` or `browser`, however they were skipped
+    (by the rules above, a `pytest.skip` in the test or in a fixture)."""
+    if report.skipped and any(marker in report.keywords for marker in REQUIRED_MARKERS):
+        _skipped_required.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _skipped_required and _require_all_markers():
+        terminalreporter.section("REQUIRE_ALL_MARKERS", sep="=", red=True, bold=True)
+        terminalreporter.line(
+            f"{len(_skipped_required)} test(s) marked {' or '.join(REQUIRED_MARKERS)} were "
+            "skipped; with REQUIRE_ALL_MARKERS=1 that fails the run (PostgreSQL and "
+            f"Chromium must be there; Chromium looked for at {CHROMIUM}):",
+            red=True,
+        )
+        for nodeid in _skipped_required:
+            terminalreporter.line(f"  {nodeid}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _skipped_required and _require_all_markers() and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
@@ -112,6 +147,17 @@ def fake_image_file():
     return SimpleUploadedFile("fake.png", b"this is not an image at all", content_type="image/png")
 
 
+# How the browser tests launch Chromium (the crawl, tests/browser/test_crawl.py, too).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 @pytest.fixture
 def browser_page(live_server):
     """A fresh headless Chromium page (Debian's /usr/bin/chromium driven by Playwright).
@@ -123,17 +169,7 @@ def browser_page(live_server):
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="en-US")
         context.set_default_timeout(15_000)
         yield context.new_page()

@@ -2,7 +2,10 @@
 → operator approval in the admin → business information → active seller center.
 Run once in English and once in Chinese (switched with the language buttons)."""
 
+import re
+
 import pytest
+from django.core import mail
 
 from marketplace.accounts.validators import uscc_check_char
 from sellers.models import Seller
@@ -40,6 +43,10 @@ def test_sign_up_to_active_seller(live_server, browser_page, tmp_path, language)
     page.click("main form button[type=submit]")
     page.wait_for_url(base + "/buyer/")
 
+    # Open the link of the verification e-mail: selling needs a verified address.
+    link = re.search(r"(/accounts/verify-email/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(base + link)
+
     # Step 1: enterprise real-name verification, reached from the seller center.
     page.goto(base + "/seller/")
     page.click("[data-step='1'] a")
@@ -73,7 +80,8 @@ def test_sign_up_to_active_seller(live_server, browser_page, tmp_path, language)
     assert Seller.objects.get(user__username=username).status == Seller.Status.APPROVED
 
     # Step 3: business information, with the htmx-driven address lists.
-    page.goto(base + "/accounts/logout/")
+    page.goto(base + "/accounts/logout/")  # a GET asks; the button logs out
+    page.click("[data-testid=confirm-log-out]")
     browser_log_in(page, base, username, PASSWORD)
     page.goto(base + "/seller/business-info/")
     page.select_option("#id_province", "上海市")
