@@ -16,7 +16,8 @@ it, the tests below:
 - API_SELLER / API_OWNED: the same for the seller API: anonymous → 401/403, wrong role →
   403, another seller's object → 404.
 - PRIVATE_FILE: a signed link to a private document: anonymous → log in; its owner
-  account and staff → 200; any other account → 404.
+  account and operators allowed to see private documents (reviewer group) → 200; any
+  other account, other staff included → 404.
 
 The Django admin (`admin:`) is the operators' (is_staff) and is checked once; the API
 schema and docs, static, media and the JavaScript catalog are public.
@@ -33,6 +34,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from marketplace.accounts.services import email_verification_token
 from marketplace.catalog import services
 from marketplace.catalog.models import (
     AllowlistEntry,
@@ -56,7 +58,12 @@ from sellers.models import (
 )
 from tests.factories import catalog as public
 from tests.factories import catalog_publishing as publishing
-from tests.factories.accounts import EnterpriseUserFactory, UserFactory
+from tests.factories.accounts import (
+    EnterpriseUserFactory,
+    ReviewerFactory,
+    SupportFactory,
+    UserFactory,
+)
 from tests.factories.sellers import (
     ActiveSellerFactory,
     ApprovedSellerFactory,
@@ -197,11 +204,18 @@ URLS: dict[str, Route] = {
     # --- public --------------------------------------------------------------------------
     "home": Route(PUBLIC),
     "healthz": Route(PUBLIC),
+    "help": Route(PUBLIC),
+    "terms": Route(PUBLIC),
+    "privacy": Route(PUBLIC),
+    "contact": Route(PUBLIC),
     "set_language": Route(PUBLIC, GP),
     "javascript-catalog": Route(PUBLIC),
     "accounts:sign_up": Route(PUBLIC, GP),
     "accounts:login": Route(PUBLIC, GP),
     "accounts:logout": Route(PUBLIC, GP),
+    "accounts:verify_email": Route(
+        PUBLIC, kwargs=lambda w, s: {"token": email_verification_token(w.buyer)}
+    ),
     "accounts:password_reset": Route(PUBLIC, GP),
     "accounts:password_reset_done": Route(PUBLIC),
     "accounts:password_reset_confirm": Route(
@@ -230,6 +244,8 @@ URLS: dict[str, Route] = {
     "buyer:credentials": Route(LOGIN),
     "buyer:verification": Route(LOGIN),
     "buyer:verify_enterprise": Route(LOGIN, GP),
+    "seller:verify_enterprise": Route(LOGIN, GP),
+    "accounts:email_verification": Route(LOGIN, GP),
     "buyer:verify_individual": Route(LOGIN, GP),
     # --- a seller in a given status, no object in the URL ------------------------------------
     "seller:business_info": Route(SELLER, GP, statuses=(S.APPROVED, S.ACTIVE, S.EXIT_PENDING)),
@@ -342,6 +358,35 @@ def rows(*classes: str) -> list[str]:
     return [name for name, route in URLS.items() if route.access in classes]
 
 
+# GET URLs of the table that answer something other than a page a person reads; the
+# browser crawl (tests/browser/test_crawl.py) visits every other GET URL as a page.
+NOT_PAGES: dict[str, str] = {
+    "healthz": "a health check",
+    "set_language": "the language switch posts here; a GET only redirects",
+    "javascript-catalog": "JavaScript",
+    "accounts:logout": "logs the visitor out (by POST; a GET asks first)",
+    "accounts:verify_email": "the link in the e-mail: verifies the address, then redirects",
+    "api-docs": "Swagger UI: a third-party page, in English only",
+    "private_file": "a document (image or PDF)",
+    "seller:region_cities": "an htmx fragment (<option>s)",
+    "seller:region_districts": "an htmx fragment (<option>s)",
+    "seller:product_template_download": "a text file to download",
+}
+
+
+def pages(*classes: str, status: str | None = None) -> list[str]:
+    """The table's pages in the given access classes: GET, not the API, not NOT_PAGES.
+    SELLER and OWNED pages only count if a seller in `status` may open them."""
+    return [
+        name
+        for name in rows(*classes)
+        if "get" in URLS[name].methods
+        and not URLS[name].api
+        and name not in NOT_PAGES
+        and (URLS[name].access not in (SELLER, OWNED) or status in URLS[name].statuses)
+    ]
+
+
 def request(client: Client, method: str, url: str, route: Route, data: dict | None = None):
     data = data or {}
     if route.api and method != "get":
@@ -407,6 +452,12 @@ def test_the_table_has_every_class():
         API_OWNED,
         PRIVATE_FILE,
     }
+
+
+def test_not_pages_are_get_urls_of_the_table():
+    for name in NOT_PAGES:
+        assert name in URLS, f"NOT_PAGES names {name}, which is not in URLS"
+        assert "get" in URLS[name].methods, f"NOT_PAGES: {name} has no GET, leave it out"
 
 
 # --- anonymous visitors ---------------------------------------------------------------------
@@ -498,9 +549,11 @@ def test_private_files_are_for_their_owner_and_staff_only(name, world, client):
     url = url_of(name, world, world.own)
     owner = ("owner", lambda: world.own.seller.user)
     another = ("another seller", lambda: world.other.seller.user)
-    for role, make_user in [owner, another, *ROLES.items()]:
+    reviewer = ("reviewer", ReviewerFactory)
+    support = ("support", SupportFactory)
+    for role, make_user in [owner, another, reviewer, support, *ROLES.items()]:
         client.force_login(make_user())
-        expected = 200 if role in ("owner", "staff, not a seller") else 404
+        expected = 200 if role in ("owner", "reviewer") else 404
         assert client.get(url).status_code == expected, role
         client.logout()
 
