@@ -1,4 +1,4 @@
-"""Catalog benchmark: search and product pages at N products, next to a trivial view.
+"""Catalog benchmark: the hot pages at N products, next to /healthz and a bare WSGI app.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_catalog \\
         .venv/bin/python manage.py migrate
@@ -8,39 +8,39 @@
    prices, regions, listing fields filled as publishing fills them) with set-based
    bulk inserts, into the configured database. `--reuse` keeps an earlier seed of the
    same size instead of seeding again.
-2. Starts the real server (gunicorn, 2 sync workers) on a free loopback port.
-3. Measures with concurrent clients (threads + requests, bounded by count and time):
-   the search-results page over a mix of Chinese and English terms of 1-5 characters,
-   random product pages, and /healthz as the baseline Django view (one `SELECT 1`).
-   Search and category lists are cached per catalog generation (catalog/cache.py), so
-   the search figure is mostly cache hits, as repeated searches are. The cold figure
-   ("search-cold") gives every request a query string of its own (the same terms with
-   a unique `price_max` above every price: the cache key holds the known list parameters
-   only, so an unknown parameter would be a hit): every one is a cache miss that queries
-   and renders its list, as a search nobody made before does.
+2. Serves a bare WSGI app (bench/bare_wsgi.py, the framework's floor) and then the site
+   with the same gunicorn (2 sync workers, persistent connections) on a free loopback
+   port, and measures each path with `wrk` (bench/_load.py; -t2 -c16, --seconds each,
+   after a 2 s warm-up) through bench/lua/random_path.lua, which picks every request's
+   path at random from a list: /healthz (one `SELECT 1`), the home page, a cached search
+   (15 common terms, warmed up), a search of random terms (common terms and fragments
+   of product names) where every request is a cache miss (a `price_max` of its own above
+   every price: the list cache keys on the list parameters), category and store pages,
+   random product pages and the catalog API's list and random product detail.
 
-Target (PostgreSQL, 100k products): search p95 ≤ 50 ms and search throughput ≥ 40% of
-the baseline. The last two lines are machine-readable, the last one the normal workload:
-    catalog-cold: products=<N> search_p95_ms=<x> search_rps=<r> baseline_rps=<b>
+Targets (PostgreSQL, 100k products, 2 cores): /healthz ≥ 30% of the bare app; product
+≥ 35% of /healthz with p99 ≤ 60 ms; uncached search ≥ 25%; cached search and home ≥ 60%;
+API list and detail ≥ 40%. One line per path (`share`: of /healthz measured in the same
+run; /healthz's own of the bare app), the last line machine-readable:
+    path=<name> rps=<r> p50_ms=<a> p99_ms=<b> share=<s>
     catalog: products=<N> search_p95_ms=<x> product_p95_ms=<y> search_rps=<r> baseline_rps=<b>
+(`search_*`: the uncached random-term search; `baseline_rps`: /healthz.)
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import random
-import socket
-import statistics
-import subprocess
 import sys
-import threading
+import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
+
+import _load  # bench/, the script's directory
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,7 +49,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 BENCH_PREFIX = "bench-catalog"  # usernames and category slugs of seeded rows
 SELLERS = 200
 BATCH = 5000
-RUN = time.time_ns()  # makes the cold scenario's URLs unique across runs too
+RUN = time.time_ns()  # makes the uncached search's URLs unique across runs too
 
 # Search terms buyers type: two-character Chinese words (the common case), a single
 # character, longer Chinese terms, English words and fragments.
@@ -178,6 +178,7 @@ def seed(n: int, *, rng: random.Random) -> None:
     from django.utils import timezone
 
     from marketplace.accounts.models import User
+    from marketplace.accounts.names import email_key, name_key
     from marketplace.catalog.cache import bump_generation
     from marketplace.catalog.models import (
         Category,
@@ -211,7 +212,14 @@ def seed(n: int, *, rng: random.Random) -> None:
     unusable = make_password(None)  # seeded sellers never log in
     with transaction.atomic():
         users = User.objects.bulk_create(
-            User(username=f"{BENCH_PREFIX}-{i}", password=unusable, email=f"s{i}@bench.example")
+            # bulk_create skips save(), which computes the uniqueness keys
+            User(
+                username=f"{BENCH_PREFIX}-{i}",
+                password=unusable,
+                email=f"s{i}@bench.example",
+                name_key=name_key(f"{BENCH_PREFIX}-{i}"),
+                email_key=email_key(f"s{i}@bench.example"),
+            )
             for i in range(SELLERS)
         )
         sellers = Seller.objects.bulk_create(
@@ -359,141 +367,29 @@ def seed(n: int, *, rng: random.Random) -> None:
     log(f"seed: done in {time.monotonic() - started:.0f}s")
 
 
-# --- server ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, workers: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        # Persistent connections, as a production deployment would have.
-        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
-    }
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen(
-        [
-            gunicorn,
-            "marketplace.wsgi:application",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    import requests
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
-                return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 60 s")
-
-
 # --- measuring ---------------------------------------------------------------------------
 
 
-@dataclass
-class Result:
-    name: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    elapsed: float = 0.0
-
-    def pct(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
-
-    def line(self) -> str:
-        mean = statistics.mean(self.latencies) * 1000 if self.latencies else float("nan")
-        return (
-            f"{self.name:<9} n={len(self.latencies):<6} errors={self.errors:<3} "
-            f"p50={self.pct(0.50):7.1f} ms  p95={self.pct(0.95):7.1f} ms  "
-            f"mean={mean:7.1f} ms  rps={self.rps:7.1f}"
-        )
+def random_terms(rng: random.Random, count: int = 300) -> list[str]:
+    """Search terms as buyers type them: the common ones, and fragments (1-4 characters
+    of Chinese, 2-6 letters of English) of the words products are named with."""
+    words = CN_PREFIX + CN_NOUN + CN_EDITION + EN_PREFIX + EN_NOUN
+    terms = set(SEARCH_TERMS)
+    while len(terms) < count:
+        word = rng.choice(words).lower()
+        size = rng.randint(1, 4) if not word.isascii() else rng.randint(2, 6)
+        if len(word) >= size:
+            start = rng.randrange(len(word) - size + 1)
+            terms.add(word[start : start + size].strip())
+    return sorted(t for t in terms if t)
 
 
-def measure(name, urls, *, base, clients, seconds, max_requests, warmup=20, unique=False) -> Result:
-    """`unique`: append a parameter of its own to every request's URL (cache misses)."""
-    import requests
-
-    result = Result(name)
-    lock = threading.Lock()
-    issued = 0
-    stop_at = 0.0
-    serial = itertools.count()
-
-    def pick(rng: random.Random) -> str:
-        url = base + rng.choice(urls)
-        if unique:  # a price cap no product reaches, unique to this request: a cache miss
-            url += f"{'&' if '?' in url else '?'}price_max=9{RUN % 10**5:05d}{next(serial):06d}"
-        return url
-
-    def worker(seed: int) -> None:
-        nonlocal issued
-        rng = random.Random(seed)
-        session = requests.Session()
-        for _ in range(warmup // clients + 1):
-            session.get(pick(rng), timeout=30)
-        barrier.wait()
-        while time.monotonic() < stop_at:
-            with lock:
-                if issued >= max_requests:
-                    return
-                issued += 1
-            url = pick(rng)
-            t0 = time.perf_counter()
-            try:
-                response = session.get(url, timeout=30)
-                ok = response.status_code == 200
-            except requests.RequestException:
-                ok = False
-            took = time.perf_counter() - t0
-            with lock:
-                if ok:
-                    result.latencies.append(took)
-                else:
-                    result.errors += 1
-
-    window = {}
-
-    def start_clock() -> None:
-        # Runs once, before any client is released: every client sees the same window.
-        nonlocal stop_at
-        window["started"] = time.monotonic()
-        stop_at = window["started"] + seconds
-
-    barrier = threading.Barrier(clients, action=start_clock)
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    started = window["started"]
-    result.elapsed = time.monotonic() - started
-    return result
+def path_file(paths: list[str]) -> str:
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="bench-catalog-", suffix=".txt", delete=False, encoding="utf-8"
+    ) as handle:
+        handle.write("\n".join(paths) + "\n")
+    return handle.name
 
 
 def main() -> None:
@@ -505,12 +401,12 @@ def main() -> None:
         action="store_true",
         help="keep an earlier seed of the same size instead of seeding again",
     )
-    parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
-    parser.add_argument("--seconds", type=float, default=15, help="time per scenario")
-    parser.add_argument("--requests", type=int, default=5000, help="max requests per scenario")
+    parser.add_argument("--clients", type=int, default=16, help="wrk connections")
+    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
+    _load.ensure_wrk()
 
     import django
 
@@ -518,7 +414,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    from marketplace.catalog.models import Product
+    from marketplace.catalog.models import Category, Product
 
     rng = random.Random(args.seed)
     log(f"database: {settings.DATABASES['default']['ENGINE']} {connection.settings_dict['NAME']}")
@@ -531,56 +427,91 @@ def main() -> None:
             wipe()
         seed(args.products, rng=rng)
 
-    ids = list(
-        Product.objects.filter(
-            seller__user__username__startswith=BENCH_PREFIX, status=Product.Status.LISTED
-        ).values_list("pk", flat=True)
+    listed = Product.objects.filter(
+        seller__user__username__startswith=BENCH_PREFIX, status=Product.Status.LISTED
     )
-    product_urls = [f"/products/{pk}/" for pk in rng.sample(ids, min(2000, len(ids)))]
-    search_urls = [f"/search/?q={term}" for term in SEARCH_TERMS]
+    ids = list(listed.values_list("pk", flat=True))
+    sample = rng.sample(ids, min(5000, len(ids)))
+    seller_ids = sorted(set(listed.values_list("seller_id", flat=True)))
+    slugs = list(
+        Category.objects.filter(slug__startswith=BENCH_PREFIX).values_list("slug", flat=True)
+    )
     connection.close()
 
-    port = free_port()
-    server = start_server(port, args.workers)
-    base = f"http://127.0.0.1:{port}"
+    term_paths = [f"/search/?q={quote(term)}" for term in random_terms(rng)]
+    scenarios = {  # name: (paths, Lua input: a file of paths, every request a cache miss)
+        "healthz": (["/healthz"], False),
+        "home": (["/"], False),
+        "search_cached": ([f"/search/?q={quote(term)}" for term in SEARCH_TERMS], False),
+        "search": (term_paths, True),
+        "category": ([f"/category/{slug}/" for slug in slugs], False),
+        "product": ([f"/products/{pk}/" for pk in sample], False),
+        "store": ([f"/store/{pk}/" for pk in seller_ids], False),
+        "api_list": (["/api/catalog/products/"], False),
+        "api_detail": ([f"/api/catalog/products/{pk}/" for pk in sample], False),
+    }
+    files = {name: path_file(paths) for name, (paths, _) in scenarios.items()}
+    script = _load.LUA / "random_path.lua"
+    results: dict[str, _load.WrkResult] = {}
+    bare = None
     try:
-        common = {
-            "base": base,
-            "clients": args.clients,
-            "seconds": args.seconds,
-            "max_requests": args.requests,
-        }
-        baseline = measure("baseline", ["/healthz"], **common)
-        log(baseline.line())
-        cold = measure("search-cold", search_urls, **common, unique=True)
-        log(cold.line())
-        search = measure("search", search_urls, **common)
-        log(search.line())
-        product = measure("product", product_urls, **common)
-        log(product.line())
-        per_term = {}
-        for term in SEARCH_TERMS:
-            one = measure(
-                f"q={term}", [f"/search/?q={term}"], **{**common, "seconds": 2, "max_requests": 100}
-            )
-            per_term[term] = one.pct(0.95)
-        log("search p95 per term: " + ", ".join(f"{t}={ms:.1f}ms" for t, ms in per_term.items()))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        # The framework's floor: a bare WSGI app in the same gunicorn.
+        port = _load.free_port()
+        server = _load.start_server(
+            port, app="bare_wsgi:application", workers=args.workers, pythonpath="bench"
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/healthz"
+            _load.wrk(url, seconds=2, clients=args.clients)
+            bare = _load.wrk(url, seconds=args.seconds, clients=args.clients)
+        finally:
+            _load.stop_server(server)
+        log(f"bare WSGI app: {bare.rps:.0f} req/s, p99 {bare.p99}")
 
-    ratio = search.rps / baseline.rps if baseline.rps else 0
-    cold_ratio = cold.rps / baseline.rps if baseline.rps else 0
-    log(f"search throughput = {ratio:.0%} of baseline (target ≥ 40%); search p95 target ≤ 50 ms")
-    log(f"search throughput, every request a cache miss = {cold_ratio:.0%} of baseline")
+        port = _load.free_port()
+        # Persistent connections, as a production deployment has (README "Performance").
+        server = _load.start_server(
+            port,
+            env={
+                "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"),
+                # one client address: the API's throttles (both count an anonymous client
+                # by address) would answer 429
+                "API_THROTTLE_ANON": "100000000/min",
+                "API_THROTTLE_USER": "100000000/min",
+            },
+            workers=args.workers,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}/"
+            for name, (_, unique) in scenarios.items():
+                env = {"BENCH_PATHS": files[name]}
+                if unique:
+                    env["BENCH_UNIQUE"] = str(RUN // 10**9 % 1000)
+                _load.wrk(base, seconds=2, clients=args.clients, script=script, env=env)  # warm
+                if unique:  # the warm-up's terms were other requests: still all misses
+                    env["BENCH_UNIQUE"] = str((RUN // 10**9 + 500) % 1000)
+                results[name] = _load.wrk(
+                    base, seconds=args.seconds, clients=args.clients, script=script, env=env
+                )
+                log(f"{name}: {results[name].rps:.0f} req/s, p99 {results[name].p99}")
+        finally:
+            _load.stop_server(server)
+    finally:
+        for path in files.values():
+            os.unlink(path)
+
+    healthz = results["healthz"]
+    for name, result in [("bare", bare), *results.items()]:
+        # /healthz's share is of the bare app, every other path's of /healthz
+        floor = {"bare": bare, "healthz": bare}.get(name, healthz)
+        log(
+            f"path={name} rps={result.rps:.1f} p50_ms={result.p50_ms:.2f} "
+            f"p99_ms={result.p99_ms:.2f} share={result.rps / floor.rps:.2f}"
+        )
     log(
-        f"catalog-cold: products={args.products} search_p95_ms={cold.pct(0.95):.1f} "
-        f"search_rps={cold.rps:.1f} baseline_rps={baseline.rps:.1f}"
-    )
-    log(
-        f"catalog: products={args.products} search_p95_ms={search.pct(0.95):.1f} "
-        f"product_p95_ms={product.pct(0.95):.1f} search_rps={search.rps:.1f} "
-        f"baseline_rps={baseline.rps:.1f}"
+        f"catalog: products={args.products} search_p95_ms={results['search'].p95_ms:.1f} "
+        f"product_p95_ms={results['product'].p95_ms:.1f} search_rps={results['search'].rps:.1f} "
+        f"baseline_rps={healthz.rps:.1f}"
     )
 
 

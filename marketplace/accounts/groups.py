@@ -29,7 +29,5 @@ def ensure_operator_groups() -> list[Group]:
     complete = Group.objects.filter(name__in=OPERATOR_GROUPS, permissions__isnull=False)
     if complete.distinct().count() < len(OPERATOR_GROUPS):
         for module, function in _MIGRATIONS:
-            getattr(importlib.import_module(f"marketplace.accounts.migrations.{module}"), function)(
-                apps, None
-            )
+            getattr(importlib.import_module(module), function)(apps, None)
     return list(Group.objects.filter(name__in=OPERATOR_GROUPS).order_by("name"))

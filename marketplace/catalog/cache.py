@@ -12,8 +12,11 @@ shows bumps it in the same transaction as the change, so a list cached before th
 is never served after it commits, in any process and with any cache backend:
 - `services.product_refresh_listing` (approval: listing fields and the product going
   on sale), `services.product_delist` and `services.product_sales_update` (regions);
-- a category's or region's save or delete (admin) and a change to a product's regions,
-  through the signals below.
+- a category's, region's or service group's save or delete (admin, seller center) and a
+  change to a product's regions, through the signals below.
+A product page's body is cached too (`product_key`), checked against the product's
+stamp (`selectors.product_stamp`: this generation, the version on sale, the store name
+and the sold-out specs) on every request.
 The timeout bounds what a change made outside these paths can leave: raw SQL or a shell,
 and a seller's new store name, which cards (each cached as long, per product, version on
 sale and language: `rendered_cards`) show until then.
@@ -38,6 +41,7 @@ from django.utils.translation import get_language
 
 LIST_TIMEOUT = 300  # seconds
 CARD_TIMEOUT = 300  # seconds, as _product_card.html's {% cache %}
+PRODUCT_TIMEOUT = 300  # seconds: a product page's body (views.product_detail)
 
 T = TypeVar("T")
 
@@ -121,6 +125,12 @@ def filters_key(request, params) -> str:
     return f"{get_language()}:catalog/_filters.html:{digest}"
 
 
+def product_key(product_id: int) -> str:
+    """Cache key of a product page's body in this language; the entry holds the
+    `selectors.product_stamp` it was rendered for, checked on every request."""
+    return f"catalog-product:{get_language()}:{product_id}"
+
+
 def get_or_build(name: str, generation: int, build: Callable[[], T]) -> T:
     """What is cached under `name` for this catalog generation, or `build()`'s result,
     cached for the next request. Lists, and what they are built from (the category
@@ -185,3 +195,8 @@ def connect_signals() -> None:
     m2m_changed.connect(
         _bump_on_regions, sender=Product.regions.through, dispatch_uid="catalog-list-regions"
     )
+    # A service group's contacts show on the pages of the products naming it.
+    from sellers.models import ServiceGroup
+
+    post_save.connect(_bump, sender=ServiceGroup, dispatch_uid="catalog-list-ServiceGroup")
+    post_delete.connect(_bump, sender=ServiceGroup, dispatch_uid="catalog-list-ServiceGroup")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -32,6 +33,7 @@ from . import delivery
 from .filters import ProductFilter
 from .models import (
     BillingMode,
+    CatalogGeneration,
     Category,
     DeliveryType,
     ImageRegion,
@@ -440,6 +442,8 @@ def product_get_listed(*, product_id: int) -> Product | None:
             "regions",
             "spec_sales",
         )
+        # for the page's cache (product_stamp), in the same query
+        .annotate(catalog_generation=_generation_subquery())
         .first()
     )
     if product is not None:
@@ -492,6 +496,50 @@ def product_buy_checks(*, product: Product, buyer, region: str | None = None) ->
         BuyCheck(spec, *can_buy(buyer=buyer, spec=spec, region=region))
         for spec in product.listed_version.specs.all()
     ]
+
+
+def _generation_subquery() -> Subquery:
+    return Subquery(CatalogGeneration.objects.filter(pk=1).values("value")[:1])
+
+
+def product_stamp(product: Product) -> tuple:
+    """What a product page shows beyond its version on sale, for its cache (views.
+    product_detail): the catalog generation (regions, categories, sales settings and
+    service groups bump it), the version on sale, the store name and the sold-out specs.
+    `product` comes from `product_get_listed`; `product_stamp_get` reads the same."""
+    sold_out = sorted(
+        row.spec_code for row in product.spec_sales.all() if row.stock is not None and row.stock < 1
+    )
+    return (
+        product.catalog_generation or 0,
+        product.listed_version_id,
+        product.seller.store_name,
+        tuple(sold_out),
+    )
+
+
+def product_stamp_get(*, product_id: int) -> tuple | None:
+    """`product_stamp` of a product buyers may see, in one query (None: they may not).
+    In plain SQL: it is all a cached product page reads, and building it with the ORM
+    took longer than the database answering it."""
+    sql = (
+        "SELECT (SELECT g.value FROM catalog_cataloggeneration g WHERE g.id = 1), "
+        "p.listed_version_id, s.store_name, ss.spec_code, ss.stock "
+        "FROM catalog_product p JOIN sellers_seller s ON s.id = p.seller_id "
+        "LEFT JOIN catalog_specsales ss ON ss.product_id = p.id "
+        "WHERE p.id = %s AND p.status = %s AND p.listed_version_id IS NOT NULL "
+        "AND s.status IN (%s, %s)"  # VISIBLE_SELLER_STATUSES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [product_id, str(Product.Status.LISTED), *map(str, VISIBLE_SELLER_STATUSES)]
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    generation, version_id, store_name = rows[0][:3]
+    sold_out = sorted(code for *_, code, stock in rows if stock is not None and stock < 1)
+    return (generation or 0, version_id, store_name, tuple(sold_out))
 
 
 def product_is_delisted(*, product_id: int) -> bool:

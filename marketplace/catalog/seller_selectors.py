@@ -146,13 +146,11 @@ def joint_products_to_certify(*, seller: Seller) -> QuerySet[Product]:
 
 def certification_products(*, certifications) -> dict[int, list[str]]:
     """Certification id → the names of the products it covers (one query)."""
-    latest = ProductVersion.objects.filter(product=OuterRef("pk")).order_by("-number")
+    latest = ProductVersion.objects.filter(product=OuterRef("product_id")).order_by("-number")
     names: dict[int, list[str]] = {c.pk: [] for c in certifications}
     rows = (
         Product.joint_certifications.through.objects.filter(jointcertification_id__in=list(names))
-        .annotate(
-            latest_name=Subquery(latest.filter(product=OuterRef("product_id")).values("name")[:1])
-        )
+        .annotate(latest_name=Subquery(latest.values("name")[:1]))
         .values_list("jointcertification_id", "latest_name", "product_id")
         .order_by("product_id")
     )

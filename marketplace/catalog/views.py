@@ -25,15 +25,23 @@ HOME_NEWEST = 8
 
 def home(request):
     """Search bar on top, categories, and the newest products."""
-    context = {
-        "categories": selectors.category_tree(),
-        "newest": list(
-            selectors.product_list().annotate(first_screenshot=selectors.first_screenshot())[
-                :HOME_NEWEST
-            ]
-        ),
-    }
-    return render(request, "home.html", context)
+    generation = list_cache.generation()
+
+    def render_lists() -> str:
+        newest = selectors.product_list().annotate(first_screenshot=selectors.first_screenshot())
+        context = {
+            "categories": list_cache.get_or_build(
+                "categories", generation, selectors.category_tree
+            ),
+            "newest": list(newest[:HOME_NEWEST]),
+        }
+        return render_to_string("catalog/_home_lists.html", context, request)
+
+    # The lists are the same for every visitor: rendered once per catalog generation and
+    # language, as a search page's list is; a repeated visit reads the generation only.
+    key = f"{get_language()}:catalog/_home_lists.html"
+    lists = mark_safe(list_cache.get_or_build(key, generation, render_lists))
+    return render(request, "home.html", {"home_lists": lists})
 
 
 def _list_page(request, *, template: str, context: dict, params):
@@ -156,22 +164,55 @@ def category(request, slug: str):
 
 
 def product_detail(request, pk: int):
-    """Product page: specs and prices per billing mode, seller, service support."""
+    """Product page: specs and prices per billing mode, seller, service support.
+
+    Its body (everything but the visitor's "may I buy" box) is the same for everyone, so
+    it is cached per product and language with the `selectors.product_stamp` it was
+    rendered for: a visitor without an account is served it after one query (the
+    stamp), and whatever changes what the page shows (a new version, delisting, stock,
+    the store name, anything that bumps the catalog generation) changes the stamp in the
+    transaction of the change, so a stale body is never served after it commits."""
+    key = list_cache.product_key(pk)
+    cached = list_cache.cache.get(key)
+    if (
+        cached is not None
+        and not request.user.is_authenticated
+        and selectors.product_stamp_get(product_id=pk) == cached[0]
+    ):
+        return _product_response(request, cached, {})
     product = selectors.product_get_listed(product_id=pk)
     if product is None:
         if selectors.product_is_delisted(product_id=pk):
             # Still a 404 for robots and links; the buyer learns why.
             return render(request, "catalog/product_unavailable.html", status=404)
         raise Http404
-    version = product.listed_version
-    context = {
-        "product": product,
-        "version": version,
-        "spec_groups": selectors.spec_groups(product),
-        "tags": [t.strip() for t in version.tags.split(",") if t.strip()],
-        **_may_buy_context(request, product),
-    }
-    return render(request, "catalog/product_detail.html", context)
+    stamp = selectors.product_stamp(product)
+    if cached is None or cached[0] != stamp:
+        version = product.listed_version
+        context = {
+            "product": product,
+            "version": version,
+            "spec_groups": selectors.spec_groups(product),
+            "tags": [t.strip() for t in version.tags.split(",") if t.strip()],
+            "may_buy": MAY_BUY_SLOT,
+        }
+        body = render_to_string("catalog/_product_body.html", context, request)
+        cached = (stamp, product.name, body)
+        list_cache.cache.set(key, cached, list_cache.PRODUCT_TIMEOUT)
+    return _product_response(request, cached, _may_buy_context(request, product))
+
+
+MAY_BUY_SLOT = mark_safe("<!-- may-buy -->")
+
+
+def _product_response(request, cached: tuple, may_buy_context: dict):
+    _, title, body = cached
+    may_buy = render_to_string("catalog/_may_buy.html", may_buy_context, request)
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {"title": title, "body": mark_safe(body.replace(MAY_BUY_SLOT, may_buy, 1))},
+    )
 
 
 def _may_buy_context(request, product) -> dict:

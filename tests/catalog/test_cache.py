@@ -142,7 +142,11 @@ def _cache_entries() -> int:
     return len(cache._cache)  # LocMemCache, the test settings' cache
 
 
-def test_unknown_query_parameters_make_no_cache_entries(client, django_assert_num_queries):
+def test_unknown_query_parameters_make_no_cache_entries(
+    client, django_assert_num_queries, settings
+):
+    # Entries are counted in a local-memory cache (CI's default cache is Redis).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     listed_product(name="Cloud Office")
     # The first visitor came from a newsletter: the list cached for them carries nothing
     # of it into the pages of the next visitors (its links use the list parameters only).
@@ -173,3 +177,121 @@ def test_list_parameters_are_normalised():
         ("sort", ["price"]),
     ]
     assert list_cache.list_params(QueryDict("page=2&q=a")).urlencode() == "q=a&page=2"
+
+
+# --- the product page's cached body (views.product_detail) ----------------------------
+
+
+def product_page(client, product) -> str:
+    return client.get(reverse("catalog:product", args=[product.pk])).content.decode()
+
+
+def test_a_new_price_shows_on_the_next_request(client):
+    product = listed_product(name="Cloud Office")
+    assert "Cloud Office" in product_page(client, product)
+    draft = services.product_edit_listed(product=product, actor=None)
+    services.product_version_update(product=product, fields={"name": "Cloud Suite"})
+    services.product_submit(product=product, actor=None)
+    assert "Cloud Office" in product_page(client, product)  # under review: still on sale
+    services.product_approve(version=draft, actor=operator())
+    html = product_page(client, product)
+    assert "Cloud Suite" in html and "Cloud Office" not in html
+
+
+def test_a_delisted_product_is_not_served_from_the_cache(client):
+    product = listed_product(name="Cloud Office")
+    assert "Cloud Office" in product_page(client, product)
+    services.product_delist(product=product, actor=None)
+    response = client.get(reverse("catalog:product", args=[product.pk]))
+    assert response.status_code == 404
+
+
+def test_a_sold_out_spec_shows_on_the_next_request(client):
+    from marketplace.catalog.models import SpecSales
+    from marketplace.catalog.sales import stock_take
+
+    product = listed_product()
+    code = product.listed_version.specs.first().code
+    SpecSales.objects.create(product=product, spec_code=code, stock=1)
+    assert 'data-testid="sold-out"' not in product_page(client, product)
+    stock_take(product=product, spec_code=code, quantity=1)  # one conditional UPDATE
+    assert 'data-testid="sold-out"' in product_page(client, product)
+
+
+def test_a_new_store_name_shows_on_the_next_request(client):
+    product = listed_product()
+    assert "New Store" not in product_page(client, product)
+    product.seller.store_name = "New Store"
+    product.seller.save(update_fields=["store_name"])
+    assert "New Store" in product_page(client, product)
+
+
+def test_the_may_buy_box_is_not_cached(client, django_user_model):
+    product = listed_product()
+    assert 'data-testid="may-buy-anonymous"' in product_page(client, product)
+    client.force_login(django_user_model.objects.create_user("buyer1", password="x"))
+    html = product_page(client, product)
+    assert 'data-testid="may-buy-anonymous"' not in html
+    assert 'data-testid="may-buy"' in html
+
+
+CHANGE_IN_ANOTHER_PROCESS = """
+import sys
+import django
+
+django.setup()
+from marketplace.catalog import services
+from marketplace.catalog.models import Product
+from marketplace.catalog.sales import stock_take
+
+product = Product.objects.get(pk=int(sys.argv[1]))
+if sys.argv[2] == "sell-out":
+    stock_take(product=product, spec_code=sys.argv[3], quantity=1)
+else:
+    services.product_delist(product=product, actor=None)
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_by_another_process_is_seen_on_the_next_request(client):
+    """The body cached in this process is checked against the database on every
+    request: a sale (stock) or a delisting committed by another process shows at once."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    from marketplace.catalog.models import SpecSales
+
+    product = listed_product()
+    code = product.listed_version.specs.first().code
+    SpecSales.objects.create(product=product, spec_code=code, stock=1)
+    assert 'data-testid="sold-out"' not in product_page(client, product)
+    assert 'data-testid="sold-out"' not in product_page(client, product)  # from the cache
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+    }
+
+    def other_process(*args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-c", CHANGE_IN_ANOTHER_PROCESS, str(product.pk), *args],
+            check=True,
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+            timeout=120,
+        )
+
+    other_process("sell-out", code)
+    assert 'data-testid="sold-out"' in product_page(client, product)
+    other_process("delist")
+    response = client.get(reverse("catalog:product", args=[product.pk]))
+    assert response.status_code == 404
