@@ -10,6 +10,10 @@ class BuyersConfig(AppConfig):
         from marketplace.core.navigation import NavEntry, register
 
         register(NavEntry("buyer", _("Overview"), "buyer:dashboard", order=0))
+        costs = _("Costs")  # 费用中心: the buyer's money
+        register(NavEntry("buyer", _("Wallet"), "buyer:wallet", order=500, group=costs))
+        register(NavEntry("buyer", _("Credit line"), "buyer:credit", order=510, group=costs))
+        register(NavEntry("buyer", _("Cash coupons"), "buyer:coupons", order=520, group=costs))
         register(
             NavEntry(
                 "buyer", _("My credentials"), "buyer:credentials", order=900, group=_("Account")

@@ -1,15 +1,25 @@
-"""The buyer center (我的云商店): overview, credentials, real-name verification."""
+"""The buyer center (我的云商店): overview, credentials, real-name verification, and the
+buyer's money (费用中心): wallet and ledger, top-ups, credit line, cash coupons."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
+from buyers.models import LedgerEntry, TopUp
+from buyers.payments import get_provider
+from buyers.services.topup import MAX_TOP_UP, MIN_TOP_UP, top_up_start
 from marketplace.accounts.forms import EnterpriseVerificationForm, IndividualVerificationForm
 from marketplace.accounts.models import User
 from marketplace.accounts.services import user_verify_enterprise, user_verify_individual
+from marketplace.core.exceptions import DomainError
 from marketplace.core.forms import call_service
+from orders.services.credit import credit_bill_repay
 
 from . import selectors
 
@@ -73,3 +83,116 @@ def verify_individual(request):
         messages.success(request, _("Your identity is verified."))
         return redirect("buyer:verification")
     return render(request, "buyers/verify_individual.html", {"form": form})
+
+
+# --- the buyer's money (费用中心) ----------------------------------------------------------
+
+LEDGER_PAGE_SIZE = 20
+
+
+class TopUpForm(forms.Form):
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount (yuan)"),
+        min_value=MIN_TOP_UP,
+        max_value=MAX_TOP_UP,
+        max_digits=14,
+        decimal_places=2,
+    )
+
+
+class LedgerFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        required=False,
+        choices=[("", gettext_lazy("All kinds")), *LedgerEntry.Kind.choices],
+    )
+
+
+@login_required
+def wallet(request):
+    """Balance, the ledger (filter by kind, paginated) and the top-up form."""
+    filters = LedgerFilterForm(request.GET or None)
+    kind = filters.cleaned_data["kind"] if filters.is_valid() else ""
+    page = Paginator(selectors.ledger_entries(user=request.user, kind=kind), LEDGER_PAGE_SIZE)
+    return render(
+        request,
+        "buyers/wallet.html",
+        {
+            "wallet": selectors.wallet_of(user=request.user),
+            "page": page.get_page(request.GET.get("page")),
+            "filters": filters,
+            "kind": kind,
+            "form": TopUpForm(),
+            "top_ups": selectors.top_ups(user=request.user)[:5],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wallet_top_up(request):
+    """Start a top-up and send the buyer to the payment provider's page."""
+    form = TopUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        provider = get_provider()
+        top_up = call_service(
+            form,
+            top_up_start,
+            buyer=request.user,
+            amount=form.cleaned_data["amount"],
+            provider=provider.name,
+        )
+        if top_up is not None:
+            return_url = request.build_absolute_uri(
+                reverse("buyer:top_up_detail", args=[top_up.reference])
+            )
+            return redirect(provider.start(top_up, return_url))
+    return render(request, "buyers/topup_form.html", {"form": form})
+
+
+@login_required
+def top_up_detail(request, reference: str):
+    """Where the provider sends the buyer back: the top-up's status (the provider's
+    notification, not this page, completes it). Another buyer's reference is a 404."""
+    top_up = get_object_or_404(selectors.top_ups(user=request.user), reference=reference)
+    return render(
+        request,
+        "buyers/topup_detail.html",
+        {"top_up": top_up, "pending": top_up.status == TopUp.Status.PENDING},
+    )
+
+
+@login_required
+def credit(request):
+    """Credit limit, used and available; the monthly bills and their repay buttons."""
+    return render(
+        request,
+        "buyers/credit.html",
+        {
+            "wallet": selectors.wallet_of(user=request.user),
+            "bills": selectors.credit_bills(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def credit_bill_repay_view(request, pk: int):
+    bill = get_object_or_404(selectors.credit_bills(user=request.user), pk=pk)
+    try:
+        credit_bill_repay(bill=bill, buyer=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The credit bill for %(period)s is repaid.") % {"period": bill.period},
+        )
+    return redirect("buyer:credit")
+
+
+@login_required
+def coupons(request):
+    return render(
+        request, "buyers/coupons.html", {"coupons": selectors.cash_coupons(user=request.user)}
+    )

@@ -10,6 +10,7 @@ and `ALLOWED_HOSTS` and turns on the secure defaults that `check --deploy` asks 
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -319,6 +320,39 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "marketplace.core.tasks.resend_pending_notifications",
         "schedule": 300.0,
     },
+    # Orders not paid by `pay_by` are cancelled and give their stock back (idempotent).
+    "orders-expire-unpaid": {
+        "task": "orders.tasks.checkout.expire_unpaid_orders",
+        "schedule": 60.0,
+    },
+    # Provisioning calls whose after-commit kick was lost, and retries that came due.
+    "dispatch-provisioning-calls": {
+        "task": "orders.tasks.checkout.dispatch_provisioning_calls",
+        "schedule": 60.0,
+    },
+    # Subscription lifecycle (orders/tasks/lifecycle.py); each job is idempotent.
+    "subscriptions-remind-expiring": {
+        "task": "orders.tasks.lifecycle.remind_expiring_subscriptions",
+        "schedule": 3600.0,
+    },
+    "subscriptions-freeze-expired": {
+        "task": "orders.tasks.lifecycle.freeze_expired_subscriptions",
+        "schedule": 300.0,
+    },
+    "subscriptions-release-frozen": {
+        "task": "orders.tasks.lifecycle.release_frozen_subscriptions",
+        "schedule": 900.0,
+    },
+    "unsubscriptions-hardware-deadlines": {
+        "task": "orders.tasks.lifecycle.hardware_return_deadlines",
+        "schedule": 900.0,
+    },
+    # Monthly credit bills for the previous Beijing month (idempotent: unique per buyer
+    # and month); hourly on the 1st, so a missed run is caught up the same day.
+    "buyers-issue-credit-bills": {
+        "task": "buyers.tasks.issue_credit_bills",
+        "schedule": crontab(minute=5, day_of_month="1"),
+    },
 }
 
 # --- REST framework ------------------------------------------------------------------------
@@ -357,6 +391,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProductStatusEnum": "marketplace.catalog.models.Product.Status",
         "ProductVersionStatusEnum": "marketplace.catalog.models.ProductVersion.Status",
+        "PaymentMethodEnum": "orders.services.checkout.PAYMENT_METHODS",
+        "HttpMethodEnum": "marketplace.catalog.models.ApiEndpoint.Method",
     },
 }
 
@@ -373,6 +409,31 @@ MAX_DOCUMENT_BYTES = env.int("MAX_DOCUMENT_BYTES", default=20 * 1024 * 1024)
 # at or above it.
 MAX_REQUEST_BODY_BYTES = env.int(
     "MAX_REQUEST_BODY_BYTES", default=MAX_VIDEO_BYTES + 50 * 1024 * 1024
+)
+
+# 03-orders › Renew / Unsubscribe (subscription lifecycle, orders/services/subscriptions.py).
+# Days before expiry when the buyer is reminded once (e-mail), so there is time to renew.
+EXPIRY_REMINDER_DAYS = env.int("EXPIRY_REMINDER_DAYS", default=7)
+# Grace period between freezing at expiry and releasing the instance: 15 days, half a
+# monthly period — long enough to cover a payment run, a holiday or an approval cycle in
+# a company, short enough that sellers don't keep frozen resources for long (cloud
+# providers keep 7–15 days). A renewal during the grace period unfreezes the instance.
+SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=15)
+# Transaction guarantee period 交易担保期 after payment: the buyer may ask for a refund by
+# negotiation. 7 days, as consumer "no reason" returns: enough to try the service.
+GUARANTEE_DAYS = env.int("GUARANTEE_DAYS", default=7)
+# Hardware returns (03 › Hardware unsubscribe): the buyer ships back within 10 days of the
+# seller's approval, the seller inspects within 15 days of the goods arriving.
+HARDWARE_RETURN_DAYS = env.int("HARDWARE_RETURN_DAYS", default=10)
+HARDWARE_INSPECT_DAYS = env.int("HARDWARE_INSPECT_DAYS", default=15)
+
+# 03-orders › Buying: minutes a buyer has to pay an order before it is cancelled and its
+# stock returns to the spec.
+ORDER_PAY_MINUTES = env.int("ORDER_PAY_MINUTES", default=30)
+# 04: the class that sends provisioning calls (orders/provisioning.py › Dispatcher); the
+# default sends nothing and reports success.
+PROVISIONING_DISPATCHER = env.str(
+    "PROVISIONING_DISPATCHER", default="orders.provisioning.NullDispatcher"
 )
 
 # --- Security -------------------------------------------------------------------------------
@@ -411,3 +472,12 @@ SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@marketplace.example")
 SUPPORT_PHONE = env.str("SUPPORT_PHONE", default="400-000-0000")
 # Where people reach the site: links in e-mails are built from it (no request there).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Payments (buyers.payments): the provider wallet top-ups go through ---------------------
+# "sandbox": our own stand-in provider page with Pay/Fail buttons and signed asynchronous
+# notifications (HMAC-SHA256 with PAYMENT_SANDBOX_SECRET). Set a secret of its own anywhere
+# the sandbox is reachable by others.
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="sandbox")
+PAYMENT_SANDBOX_SECRET = env.str(
+    "PAYMENT_SANDBOX_SECRET", default="dev-only-sandbox-secret-0123456789abcdef"
+)

@@ -24,4 +24,7 @@ urlpatterns = [
     path("exit/withdraw/", views.exit_withdraw, name="exit_withdraw"),
     # Product management lives with the catalog; its names join the "seller" namespace.
     path("products/", include("marketplace.catalog.seller_urls")),
+    # Vouchers (buyers) and private offers (orders) join the "seller" namespace too.
+    path("vouchers/", include("buyers.seller_urls")),
+    path("", include("orders.seller_urls")),
 ]

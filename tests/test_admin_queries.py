@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -17,11 +19,23 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from buyers.models import CashCoupon, CreditBill, LedgerEntry, TopUp, Wallet
 from marketplace.accounts.models import IndividualVerification, User
 from marketplace.catalog import services as catalog_services
 from marketplace.catalog.models import Category, DelistRequest, Product, ProductVersion, Region
 from marketplace.core.models import Heartbeat, Notification, TransitionLog
+from orders.models import (
+    Order,
+    PrivateOffer,
+    ProvisioningCall,
+    Refund,
+    SignedAgreement,
+    Subscription,
+    Unsubscription,
+    UsageRecord,
+)
 from sellers.models import BusinessInfo, JointCertification, Seller, ServiceGroup, StorePage
 from tests.factories.accounts import (
     EnterpriseUserFactory,
@@ -29,10 +43,17 @@ from tests.factories.accounts import (
     IndividualVerificationFactory,
     UserFactory,
 )
+from tests.factories.buyers import (
+    CashCouponFactory,
+    CreditBillFactory,
+    TopUpFactory,
+    WalletFactory,
+)
 from tests.factories.catalog import CategoryFactory, RegionFactory, listed_product
 from tests.factories.catalog_publishing import listed_product as reviewed_product
 from tests.factories.catalog_publishing import pending_product
 from tests.factories.core import HeartbeatFactory, NotificationFactory, TransitionLogFactory
+from tests.factories.orders import PaidOrderFactory, SubscriptionFactory
 from tests.factories.sellers import (
     ActiveSellerFactory,
     BusinessInfoFactory,
@@ -137,6 +158,98 @@ CASES: dict[type, Case] = {
     AccessLog: Case(_axes_rows(AccessLog)),
     AccessFailureLog: Case(_axes_rows(AccessFailureLog)),
 }
+
+# --- orders (orders/admin.py): each row names its order, buyer, seller ... joined. ---------
+
+
+def _paid_orders(n: int) -> list[Order]:
+    return PaidOrderFactory.create_batch(n)
+
+
+def _unsubscriptions(n: int) -> None:
+    for order in _paid_orders(n):
+        Unsubscription.objects.create(
+            order=order,
+            buyer=order.buyer,
+            seller=order.seller,
+            rule=Unsubscription.Rule.GUARANTEE,
+            proposed_amount=Decimal("1.00"),
+        )
+
+
+def _refunds(n: int) -> None:
+    for order in _paid_orders(n):
+        Refund.objects.create(
+            order=order,
+            key=f"refund:{order.number}",
+            amount=Decimal("1.00"),
+            reason="r",
+            actor=UserFactory(),
+        )
+
+
+def _signed_agreements(n: int) -> None:
+    for order in _paid_orders(n):
+        SignedAgreement.objects.create(
+            order=order,
+            buyer=order.buyer,
+            seller=order.seller,
+            product=order.product,
+            product_name=order.product_name,
+            version_number=order.version_number,
+            kind=SignedAgreement.Kind.AGREEMENT,
+            text="Agreement",
+            signed_at=timezone.now(),
+        )
+
+
+def _calls(n: int) -> None:
+    for order in _paid_orders(n):
+        ProvisioningCall.objects.create(
+            subscription=order.subscription,
+            order=order,
+            sequence=1,
+            activity=ProvisioningCall.Activity.NEW_INSTANCE,
+        )
+
+
+def _private_offers(n: int) -> None:
+    for _ in range(n):
+        product = listed_product()
+        PrivateOffer.objects.create(
+            seller=product.seller,
+            product=product,
+            buyer=UserFactory(),
+            kind=PrivateOffer.Kind.PERCENT,
+            value=Decimal("10"),
+            valid_from=timezone.now(),
+            valid_until=timezone.now() + timedelta(days=30),
+        )
+
+
+def _usage_records(n: int) -> None:
+    for subscription in SubscriptionFactory.create_batch(n):
+        UsageRecord.objects.create(subscription=subscription, key="k", amount=1)
+
+
+CASES.update(
+    {
+        Order: Case(_paid_orders),
+        Subscription: Case(lambda n: SubscriptionFactory.create_batch(n)),
+        Unsubscription: Case(_unsubscriptions),
+        Refund: Case(_refunds),
+        SignedAgreement: Case(_signed_agreements),
+        ProvisioningCall: Case(_calls),
+        PrivateOffer: Case(_private_offers),
+        UsageRecord: Case(_usage_records),
+        Wallet: Case(lambda n: WalletFactory.create_batch(n, balance=Decimal("10.00"))),
+        LedgerEntry: Case(lambda n: WalletFactory.create_batch(n, balance=Decimal("10.00"))),
+        TopUp: Case(lambda n: TopUpFactory.create_batch(n)),
+        CreditBill: Case(lambda n: CreditBillFactory.create_batch(n)),
+        CashCoupon: Case(lambda n: CashCouponFactory.create_batch(n)),
+    }
+)
+
 
 # The review queue once more with every status, so rows of every state are listed.
 EXTRA_CHANGELISTS = [

@@ -15,6 +15,14 @@ it, the tests below:
   for GET and POST alike, and a POST by the wrong owner changes nothing.
 - API_SELLER / API_OWNED: the same for the seller API: anonymous → 401/403, wrong role →
   403, another seller's object → 404.
+- BUYER_OWNED: the URL names one of a buyer's own objects (order, purchased service,
+  unsubscription, top-up, credit bill): anonymous → log in; the owner gets in; another
+  buyer (or the seller of the order) gets a 404 for GET and POST alike, and a POST by the
+  wrong buyer changes nothing.
+- API_BUYER / API_BUYER_OWNED: the buyer API: anonymous → 401/403; another buyer's order
+  → 404.
+- SIGNED: called by the payment provider or reached through a link it signed: no log-in,
+  and without a valid signature it answers 4xx and changes nothing.
 - PRIVATE_FILE: a signed link to a private document: anonymous → log in; its owner
   account and operators allowed to see private documents (reviewer group) → 200; any
   other account, other staff included → 404.
@@ -28,12 +36,24 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from buyers.models import (
+    CashCoupon,
+    CreditBill,
+    LedgerEntry,
+    TopUp,
+    Voucher,
+    VoucherGrant,
+    Wallet,
+)
 from marketplace.accounts.services import email_verification_token
 from marketplace.catalog import services
 from marketplace.catalog.models import (
@@ -49,6 +69,14 @@ from marketplace.catalog.models import (
 )
 from marketplace.core.models import TransitionLog
 from marketplace.core.private_files import make_token
+from orders.models import (
+    Order,
+    PrivateOffer,
+    Refund,
+    SignedAgreement,
+    Subscription,
+    Unsubscription,
+)
 from sellers.models import (
     BusinessInfo,
     JointCertification,
@@ -64,6 +92,8 @@ from tests.factories.accounts import (
     SupportFactory,
     UserFactory,
 )
+from tests.factories.buyers import CreditBillFactory, TopUpFactory, VoucherFactory, WalletFactory
+from tests.factories.orders import OrderFactory, PaidOrderFactory
 from tests.factories.sellers import (
     ActiveSellerFactory,
     ApprovedSellerFactory,
@@ -83,6 +113,10 @@ OWNED = "owner-scoped object"
 API_SELLER = "API: seller"
 API_OWNED = "API: owner-scoped object"
 PRIVATE_FILE = "private file (owner and staff)"
+BUYER_OWNED = "buyer-owned object"
+API_BUYER = "API: buyer"
+API_BUYER_OWNED = "API: buyer-owned object"
+SIGNED = "signed by the payment provider"
 
 S = Seller.Status
 ACTIVE = (S.ACTIVE,)
@@ -102,6 +136,67 @@ class Side:
     attribute: AttributeName  # unused, so it can be deleted
     entry: AllowlistEntry
     shot: ProductScreenshot
+    buying: Buying | None = None  # a buyer of `listed` and what they hold
+
+
+@dataclass
+class Buying:
+    """A buyer of one side's listed product, with one of each of their objects."""
+
+    buyer: object
+    order: Order  # paid, with its subscription and signed agreement
+    pending: Order  # waiting for payment
+    subscription: Subscription
+    unsubscription: Unsubscription  # pending with the seller, on `refundable`
+    top_up: TopUp
+    bill: CreditBill
+    voucher: Voucher  # the seller's
+    offer: PrivateOffer  # the seller's, for this buyer
+
+
+def make_buying(seller: Seller, product: Product) -> Buying:
+    buyer = UserFactory()
+    WalletFactory(buyer=buyer, balance=Decimal("1000.00"))
+    order = PaidOrderFactory(buyer=buyer, product=product)
+    SignedAgreement.objects.create(
+        order=order,
+        buyer=buyer,
+        seller=seller,
+        product=product,
+        product_name=order.product_name,
+        version_number=order.version_number,
+        kind=SignedAgreement.Kind.AGREEMENT,
+        text="Agreement",
+        signed_at=timezone.now(),
+    )
+    refundable = PaidOrderFactory(buyer=buyer, product=product)
+    unsubscription = Unsubscription.objects.create(
+        order=refundable,
+        buyer=buyer,
+        seller=seller,
+        rule=Unsubscription.Rule.GUARANTEE,
+        proposed_amount=refundable.amount,
+    )
+    now = timezone.now()
+    return Buying(
+        buyer=buyer,
+        order=order,
+        pending=OrderFactory(buyer=buyer, product=product),
+        subscription=order.subscription,
+        unsubscription=unsubscription,
+        top_up=TopUpFactory(buyer=buyer),
+        bill=CreditBillFactory(buyer=buyer),
+        voucher=VoucherFactory(seller=seller),
+        offer=PrivateOffer.objects.create(
+            seller=seller,
+            product=product,
+            buyer=buyer,
+            kind=PrivateOffer.Kind.PERCENT,
+            value=Decimal("10"),
+            valid_from=now,
+            valid_until=now + timedelta(days=30),
+        ),
+    )
 
 
 @dataclass
@@ -130,6 +225,7 @@ def make_side(image_file) -> Side:
         attribute=publishing.AttributeNameFactory(seller=seller),
         entry=entry,
         shot=shot,
+        buying=make_buying(seller, listed),
     )
 
 
@@ -186,6 +282,10 @@ GROUP_DATA = {
 
 def nothing(w: World, s: Side) -> dict:
     return {}
+
+
+def _spec_code(w: World) -> str:
+    return w.shop_window.listed_version.specs.order_by("position", "id").first().code
 
 
 @dataclass(frozen=True)
@@ -331,6 +431,135 @@ URLS: dict[str, Route] = {
     "seller_api_product_submit": Route(
         API_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.draft.pk}, api=True
     ),
+    # --- payments: the provider's notification and its (sandbox) payment page -------------
+    "payments:notify": Route(SIGNED, ("post",), kwargs=lambda w, s: {"provider": "sandbox"}),
+    "payments:sandbox_pay": Route(
+        SIGNED, GP, kwargs=lambda w, s: {"reference": s.buying.top_up.reference}
+    ),
+    # --- the buyer center: any signed-in account, its own things only ----------------------
+    "buyer:wallet": Route(LOGIN),
+    "buyer:wallet_top_up": Route(LOGIN, GP),
+    "buyer:credit": Route(LOGIN),
+    "buyer:coupons": Route(LOGIN),
+    "buyer:my_vouchers": Route(LOGIN),
+    "orders:list": Route(LOGIN),
+    "orders:agreement_list": Route(LOGIN),
+    "orders:services": Route(LOGIN),
+    "orders:checkout": Route(
+        LOGIN,
+        kwargs=lambda w, s: {"product_id": w.shop_window.pk, "spec_code": _spec_code(w)},
+    ),
+    # --- one of the buyer's own objects ------------------------------------------------------
+    "buyer:top_up_detail": Route(
+        BUYER_OWNED, kwargs=lambda w, s: {"reference": s.buying.top_up.reference}
+    ),
+    "buyer:credit_bill_repay": Route(
+        BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.bill.pk}
+    ),
+    "orders:detail": Route(BUYER_OWNED, kwargs=lambda w, s: {"number": s.buying.order.number}),
+    "orders:agreement_detail": Route(
+        BUYER_OWNED, kwargs=lambda w, s: {"number": s.buying.order.number}
+    ),
+    "orders:pay": Route(
+        BUYER_OWNED,
+        GP,
+        kwargs=lambda w, s: {"number": s.buying.pending.number},
+        data=lambda w, s: {"method": "balance"},
+    ),
+    "orders:cancel": Route(
+        BUYER_OWNED, ("post",), kwargs=lambda w, s: {"number": s.buying.pending.number}
+    ),
+    "orders:service_detail": Route(
+        BUYER_OWNED, kwargs=lambda w, s: {"pk": s.buying.subscription.pk}
+    ),
+    "orders:service_renew": Route(
+        BUYER_OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.subscription.pk},
+        data=lambda w, s: {"period": s.buying.order.period, "periods": "1"},
+    ),
+    "orders:service_upgrade": Route(
+        BUYER_OWNED, GP, kwargs=lambda w, s: {"pk": s.buying.subscription.pk}
+    ),
+    "orders:service_auto_repurchase": Route(
+        BUYER_OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.subscription.pk},
+        data=lambda w, s: {"auto_repurchase": "on", "threshold_percent": "10"},
+    ),
+    "orders:unsubscribe": Route(
+        BUYER_OWNED,
+        GP,
+        kwargs=lambda w, s: {"number": s.buying.order.number},
+        data=lambda w, s: {"reason": "x", "proposed_amount": "1.00"},
+    ),
+    "orders:unsubscription_withdraw": Route(
+        BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.unsubscription.pk}
+    ),
+    "orders:unsubscription_ship_back": Route(
+        BUYER_OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.unsubscription.pk},
+        data=lambda w, s: {"carrier": "SF", "tracking_number": "SF123"},
+    ),
+    # --- buyer API -----------------------------------------------------------------------------
+    "buyer_api_orders": Route(API_BUYER, GP, api=True),
+    "buyer_api_order": Route(
+        API_BUYER_OWNED, kwargs=lambda w, s: {"number": s.buying.order.number}, api=True
+    ),
+    "buyer_api_order_pay": Route(
+        API_BUYER_OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"number": s.buying.pending.number},
+        data=lambda w, s: {"method": "balance"},
+        api=True,
+    ),
+    # --- seller center: sales (vouchers, private offers, orders, unsubscriptions) -------------
+    "seller:voucher_list": Route(SELLER),
+    "seller:voucher_create": Route(SELLER, GP),
+    "seller:voucher_template": Route(SELLER, kwargs=lambda w, s: {"fmt": "csv"}),
+    "seller:private_offer_list": Route(SELLER),
+    "seller:private_offer_create": Route(SELLER, GP),
+    "seller:order_list": Route(SELLER, statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:order_export": Route(
+        SELLER, kwargs=lambda w, s: {"fmt": "csv"}, statuses=(S.ACTIVE, S.EXIT_PENDING)
+    ),
+    "seller:agreement_list": Route(SELLER, statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:unsubscriptions": Route(SELLER, statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:voucher_detail": Route(OWNED, kwargs=lambda w, s: {"pk": s.buying.voucher.pk}),
+    "seller:voucher_upload": Route(OWNED, GP, kwargs=lambda w, s: {"pk": s.buying.voucher.pk}),
+    "seller:voucher_issue_confirm": Route(
+        OWNED, GP, kwargs=lambda w, s: {"pk": s.buying.voucher.pk}
+    ),
+    "seller:private_offer_revoke": Route(OWNED, GP, kwargs=lambda w, s: {"pk": s.buying.offer.pk}),
+    "seller:order_detail": Route(
+        OWNED,
+        kwargs=lambda w, s: {"number": s.buying.order.number},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:agreement_detail": Route(
+        OWNED,
+        kwargs=lambda w, s: {"number": s.buying.order.number},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:unsubscription_detail": Route(
+        OWNED,
+        kwargs=lambda w, s: {"pk": s.buying.unsubscription.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:unsubscription_approve": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.unsubscription.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:unsubscription_refuse": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.unsubscription.pk},
+        data=lambda w, s: {"reason": "no"},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
 }
 
 # Unnamed URL patterns outside the admin: the media files of development (DEBUG only).
@@ -416,6 +645,19 @@ SNAPSHOT_MODELS = [
     BusinessInfo,
     JointCertification,
     TransitionLog,
+    Order,
+    Subscription,
+    Unsubscription,
+    Refund,
+    SignedAgreement,
+    PrivateOffer,
+    Wallet,
+    LedgerEntry,
+    TopUp,
+    CreditBill,
+    CashCoupon,
+    Voucher,
+    VoucherGrant,
 ]
 
 
@@ -451,6 +693,10 @@ def test_the_table_has_every_class():
         API_SELLER,
         API_OWNED,
         PRIVATE_FILE,
+        BUYER_OWNED,
+        API_BUYER,
+        API_BUYER_OWNED,
+        SIGNED,
     }
 
 
@@ -470,7 +716,7 @@ def test_public_urls_open_without_log_in(name, world, client):
     assert response.status_code in (200, 204, 302), response.status_code
 
 
-@pytest.mark.parametrize("name", rows(LOGIN, SELLER, OWNED, PRIVATE_FILE))
+@pytest.mark.parametrize("name", rows(LOGIN, SELLER, OWNED, PRIVATE_FILE, BUYER_OWNED))
 def test_anonymous_visitors_are_sent_to_log_in(name, world, client):
     route = URLS[name]
     before = snapshot()
@@ -480,7 +726,7 @@ def test_anonymous_visitors_are_sent_to_log_in(name, world, client):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("name", rows(API_SELLER, API_OWNED))
+@pytest.mark.parametrize("name", rows(API_SELLER, API_OWNED, API_BUYER, API_BUYER_OWNED))
 def test_anonymous_api_calls_are_refused(name, world, client):
     route = URLS[name]
     before = snapshot()
@@ -583,6 +829,45 @@ def test_another_sellers_object_is_404_and_stays_unchanged(name, world, client):
     for method in route.methods:
         response = request(client, method, mine, route, route.data(world, world.own))
         assert response.status_code not in (403, 404), (method, response.status_code)
+
+
+@pytest.mark.parametrize("name", rows(BUYER_OWNED, API_BUYER_OWNED))
+def test_another_buyers_object_is_404_and_stays_unchanged(name, world, client):
+    """Another buyer, and the seller of the order, get 404 for the buyer's object."""
+    route = URLS[name]
+    theirs = url_of(name, world, world.own)
+    for intruder in (world.other.buying.buyer, world.own.seller.user):
+        client.force_login(intruder)
+        before = snapshot()
+        for method in route.methods:
+            response = request(client, method, theirs, route, route.data(world, world.own))
+            assert response.status_code == 404, (method, response.status_code)
+        assert snapshot() == before
+    # The owner gets in (so the 404 above is the scope).
+    client.force_login(world.own.buying.buyer)
+    method = "get" if "get" in route.methods else route.methods[0]
+    response = request(client, method, theirs, route, route.data(world, world.own))
+    assert response.status_code not in (403, 404), (method, response.status_code)
+
+
+@pytest.mark.parametrize("name", rows(API_BUYER))
+def test_the_buyer_api_lists_only_the_buyers_own_orders(name, world, client):
+    client.force_login(world.own.buying.buyer)
+    response = client.get(url_of(name, world, world.own))
+    assert response.status_code == 200
+    body = json.dumps(response.json())
+    assert world.own.buying.order.number in body
+    assert world.other.buying.order.number not in body
+
+
+@pytest.mark.parametrize("name", rows(SIGNED))
+def test_signed_urls_refuse_a_missing_signature(name, world, client):
+    route = URLS[name]
+    before = snapshot()
+    for method in route.methods:
+        response = request(client, method, url_of(name, world, world.own), route, {})
+        assert 400 <= response.status_code < 500, (method, response.status_code)
+    assert snapshot() == before
 
 
 def test_own_product_with_another_sellers_allowlist_entry_is_404(world, client):
@@ -689,7 +974,12 @@ def test_sales_page_shows_only_the_products_own_allowlist(world, client):
 # --- CSRF -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [n for n, r in URLS.items() if {"post", "patch"} & set(r.methods)])
+# The payment provider's notification has no session and no token: its signature is its
+# check (test_signed_urls_refuse_a_missing_signature).
+@pytest.mark.parametrize(
+    "name",
+    [n for n, r in URLS.items() if {"post", "patch"} & set(r.methods) and r.access != SIGNED],
+)
 def test_a_post_without_the_csrf_token_is_refused(name, world):
     route = URLS[name]
     client = Client(enforce_csrf_checks=True)

@@ -1,9 +1,11 @@
 """The operator groups (README › Operators: permissions and groups).
 
 The data migrations `0009_operator_groups` and `0011_operator_groups_delisting_and_unlocks`
-define them; this module only makes them again, the same way, where a database lost them
-after migrating (a test that flushes its tables, a hand-emptied table), so that
-`seed_demo` and the test factories never hold a second copy of the table.
+(and the apps' own: `orders.0002_operator_groups_orders`,
+`buyers.0002_operator_groups_money`) define them; this module only makes them again, the
+same way, where a database lost them after migrating (a test that flushes its tables, a
+hand-emptied table), so that `seed_demo` and the test factories never hold a second copy
+of the table.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ _MIGRATIONS = (
         "marketplace.accounts.migrations.0011_operator_groups_delisting_and_unlocks",
         "add_permissions",
     ),
+    ("orders.migrations.0002_operator_groups_orders", "add_permissions"),
+    ("buyers.migrations.0002_operator_groups_money", "add_permissions"),
 )
 
 

@@ -237,6 +237,7 @@ def _may_buy_context(request, product) -> dict:
         ),
         "buy_region": region,
         "buy_regions": regions,
+        "buy_product_id": product.pk,
     }
 
 

@@ -7,7 +7,8 @@ def navigation(request):
     """Navigation of the center the page belongs to (by URL namespace)."""
     match = getattr(request, "resolver_match", None)
     namespace = match.namespaces[0] if match and match.namespaces else ""
-    center = namespace if namespace in ("seller", "buyer") else ""
+    # The orders app's buyer pages (my orders, purchased services ...) are in the buyer center.
+    center = {"seller": "seller", "buyer": "buyer", "orders": "buyer"}.get(namespace, "")
     user = getattr(request, "user", None)
     return {
         "center": center,

@@ -156,6 +156,9 @@ class Command(BaseCommand):
                 joint_sellers=[d.username for d in SELLERS if d.active and d.joint],
                 stdout=self.stdout,
             )
+        if "seed_orders" in get_commands():
+            # Demo orders, subscriptions and money, through the services (idempotent).
+            call_command("seed_orders", stdout=self.stdout)
         self._print_logins()
 
     def _operator(self) -> User:

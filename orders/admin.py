@@ -1,0 +1,349 @@
+"""Operations: orders and what hangs off them (purchased services, unsubscriptions,
+refunds, signed agreements, provisioning calls, private offers, package usage).
+
+Everything is read-only here (STYLE › state machines): states change only through the
+services, and operators act through actions that call them, each behind its own
+permission. Support sees these pages, finance sees them too (and refunds, the
+`orders.refund_order` permission), the reviewer doesn't (orders.0002_operator_groups_orders).
+Every changelist joins the rows it names (`list_select_related`): no query per row.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy
+
+from marketplace.core.admin_actions import history_table
+
+from .models import (
+    Order,
+    PrivateOffer,
+    ProvisioningCall,
+    Refund,
+    SignedAgreement,
+    Subscription,
+    Unsubscription,
+    UsageRecord,
+)
+
+
+def _field_names(model, *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Every concrete field and many-to-many of `model`, in declaration order."""
+    return tuple(
+        f.name
+        for f in (*model._meta.concrete_fields, *model._meta.many_to_many)
+        if f.name not in exclude
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Nothing is added, changed or deleted by hand; the change page shows every field."""
+
+    extra_readonly: tuple[str, ...] = ()
+    hidden_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*_field_names(self.model, exclude=self.hidden_fields), *self.extra_readonly)
+
+    def get_fields(self, request, obj=None):
+        if self.fieldsets:
+            return super().get_fields(request, obj)
+        return self.get_readonly_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyTabular(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RefundInline(ReadOnlyTabular):
+    model = Refund
+    fields = ("created_at", "amount", "to_balance", "to_credit", "to_coupon", "reason", "actor")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class UnsubscriptionInline(ReadOnlyTabular):
+    model = Unsubscription
+    fields = ("created_at", "rule", "status", "proposed_amount", "agreed_amount", "resolved_at")
+    readonly_fields = fields
+
+
+class CallInline(ReadOnlyTabular):
+    model = ProvisioningCall
+    fields = ("sequence", "activity", "status", "attempts", "created_at", "finished_at")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = (
+        "number",
+        "kind",
+        "status",
+        "payment_status",
+        "buyer",
+        "seller",
+        "amount",
+        "created_at",
+    )
+    list_filter = ("status", "payment_status", "kind", "delivery_type", "billing_mode")
+    search_fields = (
+        "number",
+        "buyer__username",
+        "seller__store_name",
+        "seller__company_name",
+        "product_name",
+    )
+    search_help_text = gettext_lazy(
+        "Search by order number, buyer account name, store name, company name or product."
+    )
+    list_select_related = ("buyer", "seller")
+    date_hierarchy = "created_at"
+    hidden_fields = ("voucher_grants", "idempotency_key")
+    extra_readonly = ("vouchers", "history")
+    inlines = (RefundInline, UnsubscriptionInline)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "number",
+                    "kind",
+                    "status",
+                    "payment_status",
+                    "buyer",
+                    "seller",
+                    "subscription",
+                )
+            },
+        ),
+        (
+            gettext_lazy("What was bought"),
+            {
+                "fields": (
+                    "product",
+                    "product_name",
+                    "version_number",
+                    "spec",
+                    "spec_code",
+                    "spec_name",
+                    "upgraded_from_spec_code",
+                    "delivery_type",
+                    "billing_mode",
+                    "attributes",
+                    "region",
+                    "quantity",
+                    "period",
+                    "periods",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Price"),
+            {
+                "fields": (
+                    "unit_price",
+                    "list_amount",
+                    "private_offer",
+                    "offer_discount",
+                    "vouchers",
+                    "voucher_discount",
+                    "amount",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Payment"),
+            {
+                "fields": (
+                    "paid_balance",
+                    "paid_credit",
+                    "paid_coupon",
+                    "refunded_amount",
+                    "pay_by",
+                    "paid_at",
+                    "repaid_at",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Time"),
+            {"fields": ("created_at", "effective_at", "ends_at", "completed_at")},
+        ),
+        (gettext_lazy("History"), {"fields": ("history",)}),
+    )
+
+    @admin.display(description=gettext_lazy("vouchers"))
+    def vouchers(self, obj):
+        grants = obj.voucher_grants.select_related("voucher")
+        if not grants:
+            return "—"
+        return format_html_join(
+            ", ", "{} (¥{})", ((g.voucher.name, g.voucher.amount) for g in grants)
+        )
+
+    @admin.display(description=gettext_lazy("history"))
+    def history(self, obj):
+        return history_table(obj)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "product",
+        "spec_name",
+        "buyer",
+        "seller",
+        "status",
+        "is_trial",
+        "expires_at",
+        "created_at",
+    )
+    list_filter = ("status", "delivery_type", "billing_mode", "is_trial")
+    search_fields = ("=id", "buyer__username", "seller__store_name", "instance_id", "product__name")
+    search_help_text = gettext_lazy(
+        "Search by ID, buyer account name, store name, instance ID or product."
+    )
+    list_select_related = ("product", "buyer", "seller")
+    date_hierarchy = "created_at"
+    extra_readonly = ("history",)
+    inlines = (CallInline,)
+
+    @admin.display(description=gettext_lazy("history"))
+    def history(self, obj):
+        return history_table(obj)
+
+
+@admin.register(Unsubscription)
+class UnsubscriptionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "order",
+        "buyer",
+        "seller",
+        "rule",
+        "status",
+        "proposed_amount",
+        "agreed_amount",
+        "created_at",
+    )
+    list_filter = ("status", "rule")
+    search_fields = ("order__number", "buyer__username", "seller__store_name")
+    search_help_text = gettext_lazy("Search by order number, buyer account name or store name.")
+    list_select_related = ("order", "buyer", "seller")
+    date_hierarchy = "created_at"
+    extra_readonly = ("history",)
+
+    @admin.display(description=gettext_lazy("history"))
+    def history(self, obj):
+        return history_table(obj)
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = (
+        "order",
+        "amount",
+        "to_balance",
+        "to_credit",
+        "to_coupon",
+        "reason",
+        "actor",
+        "created_at",
+    )
+    search_fields = ("order__number", "key", "order__buyer__username")
+    search_help_text = gettext_lazy("Search by order number, key or buyer account name.")
+    list_select_related = ("order", "actor")
+    date_hierarchy = "created_at"
+
+
+@admin.register(SignedAgreement)
+class SignedAgreementAdmin(ReadOnlyAdmin):
+    list_display = (
+        "order",
+        "product_name",
+        "version_number",
+        "kind",
+        "buyer",
+        "seller",
+        "signed_at",
+    )
+    list_filter = ("kind",)
+    search_fields = ("order__number", "buyer__username", "seller__store_name", "product_name")
+    search_help_text = gettext_lazy(
+        "Search by order number, buyer account name, store name or product."
+    )
+    list_select_related = ("order", "buyer", "seller")
+    date_hierarchy = "signed_at"
+
+
+@admin.register(ProvisioningCall)
+class ProvisioningCallAdmin(ReadOnlyAdmin):
+    list_display = (
+        "__str__",
+        "subscription",
+        "order",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "activity")
+    search_fields = ("order__number", "subscription__instance_id", "=subscription__id")
+    search_help_text = gettext_lazy("Search by order number, instance ID or subscription ID.")
+    list_select_related = ("subscription", "order")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+
+
+@admin.register(PrivateOffer)
+class PrivateOfferAdmin(ReadOnlyAdmin):
+    list_display = (
+        "product",
+        "seller",
+        "buyer",
+        "kind",
+        "value",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+    )
+    list_filter = ("kind",)
+    search_fields = ("product__name", "seller__store_name", "buyer__username")
+    search_help_text = gettext_lazy("Search by product, store name or buyer account name.")
+    list_select_related = ("product", "seller", "buyer")
+    date_hierarchy = "created_at"
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(ReadOnlyAdmin):
+    list_display = ("subscription", "key", "amount", "created_at")
+    search_fields = ("key", "=subscription__id")
+    search_help_text = gettext_lazy("Search by key or subscription ID.")
+    list_select_related = ("subscription",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")

@@ -1,0 +1,1 @@
+"""Seller-center pages of orders (sales management), one module per topic."""

@@ -1,0 +1,931 @@
+"""Checkout (03-orders › Buying): quote, place, pay, cancel, and expiry of unpaid orders.
+
+`order_place` runs every check of 03 › Buying 3, takes the stock and writes the order
+(pending payment, `pay_by` = now + `settings.ORDER_PAY_MINUTES`) with the signed
+agreement, all in one transaction. `order_pay` charges the wallet, marks the vouchers
+used, applies the order to the subscription (`subscriptions.subscription_apply_paid`,
+which enqueues provisioning calls) and runs the paid-order hooks (supervision), all in
+one transaction too: the order is paid with everything that follows from it, or not at
+all.
+
+Decisions (README › Orders):
+- Kinds and checks. New purchases and trials pass every check. A RENEWAL of an existing
+  subscription may be placed on a delisted product (issue 8: "delisted products can't be
+  bought, but existing subscriptions can still be renewed"); it skips the sales checks
+  that decide who may *start* buying (listing, allowlists, region, purchase limits,
+  "already subscribed") and takes no stock (it extends a unit already sold). Upgrades and
+  package repurchases need the product listed, take stock of their spec and skip the
+  purchase limits (they change or refill what the buyer holds).
+- Purchase limits count this buyer's new purchases and trials of the spec code that are
+  pending payment or paid (paid, processing, completed): cancelled, refunded and
+  unsubscribed orders give their place back.
+- "Already subscribed" (result code 000105, `AlreadySubscribed`): a SaaS or joint SaaS
+  product bought by period is one subscription per account (more users or a longer time
+  is an upgrade or a renewal of it), so a new period purchase is refused while the buyer
+  holds a non-trial period subscription of the product that is pending, in service or
+  frozen, or has a new period order of it waiting for payment. A trial is refused while
+  the buyer holds any subscription of the product (a trial is for people who don't have
+  it). Other types (licences, images, hardware, packages, one-off services) may be
+  bought again.
+- Price: the spec's price for the chosen period × quantity × periods, minus the private
+  offer, minus vouchers; never below zero. For upgrades the caller's `price_override`
+  (the prorated difference) replaces the list amount and no private offer applies to it.
+- The buyer's account row is locked for the duration of `order_place`: one buyer's
+  concurrent checkouts are serialised, so purchase limits, one-trial-per-account and the
+  idempotency key hold under races; different buyers never wait on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buyers.services.vouchers import voucher_discount, voucher_grants_use
+from buyers.services.wallet import Charge, payment_charge
+from marketplace.catalog.models import (
+    AllowlistEntry,
+    AttributeName,
+    BillingMode,
+    DeliveryType,
+    Price,
+    Product,
+    Region,
+    Spec,
+    SpecSales,
+)
+from marketplace.catalog.sales import SoldOut, stock_return, stock_take
+from marketplace.core import limits
+from marketplace.core.audit import log_transition, move_to
+from marketplace.core.exceptions import DomainError
+from marketplace.core.money import to_money
+from orders.hooks import run_paid_hooks
+from orders.models import (
+    ORDER_STATUS,
+    PAYMENT_STATUS,
+    Order,
+    PrivateOffer,
+    SignedAgreement,
+    Subscription,
+)
+from orders.services.offers import offer_discount, private_offer_for
+
+__all__ = [
+    "ALREADY_SUBSCRIBED_CODE",
+    "PAYMENT_METHODS",
+    "AlreadySubscribed",
+    "Quote",
+    "SoldOut",
+    "Checkout",
+    "agreement_for",
+    "order_cancel",
+    "order_checkout",
+    "order_pay",
+    "order_place",
+    "order_quote",
+    "orders_expire_unpaid",
+]
+
+# Result code of "account has already subscribed" (03 › Buying 3; ISV result codes).
+ALREADY_SUBSCRIBED_CODE = "000105"
+PAYMENT_METHODS = ("balance", "credit")
+MAX_IDEMPOTENCY_KEY_LENGTH = 100
+ZERO = Decimal("0.00")
+
+# Orders that hold a place in the purchase limits and count as "bought".
+LIVE_STATUSES = (
+    Order.Status.PENDING_PAYMENT,
+    Order.Status.PAID,
+    Order.Status.PROCESSING,
+    Order.Status.COMPLETED,
+)
+HELD_SUBSCRIPTION = (
+    Subscription.Status.PENDING,
+    Subscription.Status.ACTIVE,
+    Subscription.Status.FROZEN,
+)
+ONE_SUBSCRIPTION_TYPES = {DeliveryType.SAAS, DeliveryType.JOINT_SAAS}
+# Kinds that start something new: every sales check applies, and purchase limits count them.
+STARTING_KINDS = (Order.Kind.NEW, Order.Kind.TRIAL)
+FOLLOW_UP_KINDS = (Order.Kind.RENEWAL, Order.Kind.UPGRADE, Order.Kind.PACKAGE_REPURCHASE)
+
+
+class AlreadySubscribed(DomainError):
+    """The buyer already holds a subscription the product allows only once (000105)."""
+
+    result_code = ALREADY_SUBSCRIBED_CODE
+
+
+class CheckoutProblem(DomainError):
+    """A checkout check refused; `field` names the input it is about (API, forms)."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Quote:
+    """What an order of these inputs would cost, and what stops it (`problems`, the
+    messages; empty: it may be placed). `result_codes` holds the codes of the problems
+    that have one (000105, 000106)."""
+
+    unit_price: Decimal = ZERO
+    list_amount: Decimal = ZERO
+    offer: PrivateOffer | None = None
+    offer_discount: Decimal = ZERO
+    voucher_discount: Decimal = ZERO
+    amount: Decimal = ZERO
+    problems: list[str] = field(default_factory=list)
+    result_codes: list[str] = field(default_factory=list)
+    # The normalised inputs the order would store.
+    kind: str = Order.Kind.NEW
+    period: str = ""
+    price: Price | None = None
+    attributes: dict = field(default_factory=dict)
+    region: Region | None = None
+    agreement_kind: str = SignedAgreement.Kind.AGREEMENT
+    agreement_text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _as_int(value, *, message: str, field_name: str) -> int:
+    if isinstance(value, bool):
+        raise CheckoutProblem(message, field=field_name)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CheckoutProblem(message, field=field_name) from None
+
+
+def _resolve_kind(spec: Spec, kind: str) -> str:
+    if kind not in Order.Kind.values:
+        raise CheckoutProblem(_("Unknown kind of order."))
+    if spec.billing_mode == BillingMode.TRIAL:
+        if kind not in (Order.Kind.NEW, Order.Kind.TRIAL):
+            raise CheckoutProblem(_("A trial can't be renewed, upgraded or repurchased."))
+        return Order.Kind.TRIAL
+    if kind == Order.Kind.TRIAL:
+        raise CheckoutProblem(_("This spec is not a trial."))
+    return kind
+
+
+def _check_subscription(*, buyer, spec: Spec, kind: str, subscription) -> None:
+    if kind in FOLLOW_UP_KINDS:
+        if subscription is None:
+            raise CheckoutProblem(_("Choose the purchased service this order is for."))
+        if subscription.buyer_id != buyer.pk or subscription.product_id != spec.version.product_id:
+            raise CheckoutProblem(_("This purchased service is not yours or not of this product."))
+        if subscription.status not in (Subscription.Status.ACTIVE, Subscription.Status.FROZEN):
+            raise CheckoutProblem(
+                _("This purchased service can't be changed while it is “%(status)s”.")
+                % {"status": subscription.get_status_display()}
+            )
+    elif subscription is not None:
+        raise CheckoutProblem(_("A new purchase is not for an existing purchased service."))
+
+
+def _check_listed(*, product: Product, spec: Spec, kind: str) -> None:
+    if kind == Order.Kind.RENEWAL:
+        # Decision (issue 8): renewing an existing subscription stays possible after
+        # delisting; the spec is the subscription's own, from the version it was bought on.
+        return
+    if product.status != Product.Status.LISTED or spec.version_id != product.listed_version_id:
+        raise CheckoutProblem(_("This product is not on sale."))
+
+
+def _on_list(product: Product, kind: str, buyer) -> bool:
+    return AllowlistEntry.objects.filter(product=product, kind=kind, user=buyer).exists()
+
+
+def _live_orders(*, buyer, product: Product):
+    return Order.objects.filter(buyer=buyer, product=product, status__in=LIVE_STATUSES)
+
+
+def _check_buyer_allowed(*, buyer, product: Product, spec: Spec, kind: str) -> None:
+    if kind == Order.Kind.RENEWAL:
+        return
+    if product.allowlist_enabled and not _on_list(product, AllowlistEntry.Kind.SALES, buyer):
+        raise CheckoutProblem(_("This product is sold only to users the seller specified."))
+    if kind == Order.Kind.TRIAL:
+        if product.trial_allowlist_enabled and not _on_list(
+            product, AllowlistEntry.Kind.TRIAL, buyer
+        ):
+            raise CheckoutProblem(_("The trial is only for users the seller specified."))
+        # One trial per account per product, whatever became of it (unless never paid).
+        taken = (
+            Order.objects.filter(buyer=buyer, product=product, kind=Order.Kind.TRIAL)
+            .exclude(status=Order.Status.CANCELLED)
+            .exists()
+        )
+        if taken:
+            raise CheckoutProblem(_("You already had a trial of this product."))
+
+
+def _check_already_subscribed(*, buyer, product: Product, spec: Spec, kind: str) -> None:
+    held = Subscription.objects.filter(buyer=buyer, product=product, status__in=HELD_SUBSCRIPTION)
+    if kind == Order.Kind.TRIAL:
+        if held.exists():
+            raise AlreadySubscribed(
+                _("You have already subscribed to this product: a trial is for new users.")
+            )
+        return
+    if (
+        kind == Order.Kind.NEW
+        and product.delivery_type in ONE_SUBSCRIPTION_TYPES
+        and spec.billing_mode == BillingMode.PERIOD
+    ):
+        if held.filter(billing_mode=BillingMode.PERIOD, is_trial=False).exists():
+            raise AlreadySubscribed(
+                _(
+                    "You have already subscribed to this product: renew or upgrade your "
+                    "purchased service instead."
+                )
+            )
+        waiting = Order.objects.filter(
+            buyer=buyer,
+            product=product,
+            kind=Order.Kind.NEW,
+            billing_mode=BillingMode.PERIOD,
+            status=Order.Status.PENDING_PAYMENT,
+        ).exists()
+        if waiting:
+            raise AlreadySubscribed(
+                _(
+                    "You have already ordered this product and the order waits for payment: "
+                    "pay or cancel it first."
+                )
+            )
+
+
+def _check_region(*, product: Product, region, kind: str) -> Region | None:
+    if isinstance(region, str):
+        region = region.strip()
+        found = Region.objects.filter(code=region).first() if region else None
+        if region and found is None:
+            raise CheckoutProblem(_("Unknown region."), field="region")
+        region = found
+    if kind == Order.Kind.RENEWAL:
+        return region
+    codes = {r.code for r in product.regions.all()}
+    if codes:
+        if region is None:
+            raise CheckoutProblem(
+                _("This product is sold in some regions only: choose yours."), field="region"
+            )
+        if region.code not in codes:
+            raise CheckoutProblem(_("This product is not sold in your region."), field="region")
+    return region
+
+
+def _check_quantity(*, quantity, kind: str) -> int:
+    quantity = _as_int(
+        quantity, message=_("The quantity must be a whole number."), field_name="quantity"
+    )
+    if quantity < 1:
+        raise CheckoutProblem(_("Order at least one."), field="quantity")
+    if quantity > limits.MAX_PURCHASE_LIMIT:
+        raise CheckoutProblem(
+            _("Order at most %(limit)s at once.") % {"limit": f"{limits.MAX_PURCHASE_LIMIT:,}"},
+            field="quantity",
+        )
+    if kind == Order.Kind.TRIAL and quantity != 1:
+        raise CheckoutProblem(_("A trial is for one."), field="quantity")
+    return quantity
+
+
+def _check_limits(*, buyer, product: Product, spec: Spec, quantity: int, kind: str) -> None:
+    if kind not in STARTING_KINDS:
+        return
+    row = SpecSales.objects.filter(product=product, spec_code=spec.code).first()
+    if row is None or (row.max_quantity_per_buyer is None and row.max_orders_per_buyer is None):
+        return
+    earlier = _live_orders(buyer=buyer, product=product).filter(
+        spec_code=spec.code, kind__in=STARTING_KINDS
+    )
+    figures = earlier.aggregate(bought=Sum("quantity"))
+    bought = figures["bought"] or 0
+    if row.max_quantity_per_buyer is not None and bought + quantity > row.max_quantity_per_buyer:
+        raise CheckoutProblem(
+            _("You can buy at most %(limit)d of this spec.")
+            % {"limit": row.max_quantity_per_buyer},
+            field="quantity",
+        )
+    if row.max_orders_per_buyer is not None and earlier.count() >= row.max_orders_per_buyer:
+        raise CheckoutProblem(
+            _("You can order this spec at most %(limit)d times.")
+            % {"limit": row.max_orders_per_buyer}
+        )
+
+
+def _check_stock_now(*, product: Product, spec: Spec, quantity: int, kind: str) -> None:
+    """The quote's view of the stock (placing takes it with a conditional UPDATE)."""
+    if kind == Order.Kind.RENEWAL:
+        return
+    row = SpecSales.objects.filter(product=product, spec_code=spec.code).first()
+    if row is not None and row.stock is not None and row.stock < quantity:
+        raise SoldOut()
+
+
+def _check_period(*, spec: Spec, period: str, periods) -> tuple[Price, int]:
+    prices = list(spec.prices.all())
+    period = (period or "").strip()
+    if not period:
+        if len(prices) != 1:
+            raise CheckoutProblem(_("Choose one of the periods the spec offers."), field="period")
+        price = prices[0]
+    else:
+        price = next((p for p in prices if p.period == period), None)
+        if price is None:
+            raise CheckoutProblem(
+                _("This spec is not sold %(period)s.")
+                % {
+                    "period": Price.Period(period).label
+                    if period in Price.Period.values
+                    else period
+                },
+                field="period",
+            )
+    periods = _as_int(
+        periods, message=_("The number of periods must be a whole number."), field_name="periods"
+    )
+    if periods < 1:
+        raise CheckoutProblem(_("Buy at least one period."), field="periods")
+    if periods > price.max_periods:
+        raise CheckoutProblem(
+            _("Buy at most %(max)d periods at once.") % {"max": price.max_periods},
+            field="periods",
+        )
+    return price, periods
+
+
+def _check_attributes(*, spec: Spec, attributes) -> dict:
+    """The chosen attributes, checked against the spec's (enum: one of the options;
+    quantity: in range and on the step); every attribute of the spec must be chosen."""
+    if attributes is None:
+        attributes = {}
+    if not isinstance(attributes, dict):
+        raise CheckoutProblem(_("Attributes must be names with values."), field="attributes")
+    rows = list(spec.attributes.select_related("attribute"))
+    known = {row.attribute.name: row for row in rows}
+    unknown = sorted(str(name) for name in attributes if name not in known)
+    if unknown:
+        raise CheckoutProblem(
+            _("This spec has no attribute %(name)s.") % {"name": ", ".join(unknown)},
+            field="attributes",
+        )
+    chosen: dict = {}
+    for name, row in known.items():
+        value = attributes.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise CheckoutProblem(_("Choose %(name)s.") % {"name": name}, field="attributes")
+        if row.attribute.kind == AttributeName.Kind.ENUM:
+            options = [o.strip() for o in row.options.split(",") if o.strip()]
+            value = str(value).strip()
+            if value not in options:
+                raise CheckoutProblem(
+                    _("%(name)s must be one of: %(options)s.")
+                    % {"name": name, "options": ", ".join(options)},
+                    field="attributes",
+                )
+            chosen[name] = value
+        else:
+            number = _as_int(
+                value,
+                message=_("%(name)s must be a whole number.") % {"name": name},
+                field_name="attributes",
+            )
+            low = row.min_value if row.min_value is not None else 0
+            high = row.max_value if row.max_value is not None else limits.MAX_ATTRIBUTE_VALUE
+            if not low <= number <= high:
+                raise CheckoutProblem(
+                    _("%(name)s must be between %(min)d and %(max)d.")
+                    % {"name": name, "min": low, "max": high},
+                    field="attributes",
+                )
+            step = row.step or 1
+            if (number - low) % step:
+                raise CheckoutProblem(
+                    _("%(name)s goes in steps of %(step)d from %(min)d.")
+                    % {"name": name, "step": step, "min": low},
+                    field="attributes",
+                )
+            chosen[name] = number
+    return chosen
+
+
+def agreement_for(spec: Spec) -> tuple[str, str]:
+    """The text the buyer ticks: the joint service-support terms for joint products
+    (when the version has them), else the product service agreement."""
+    version = spec.version
+    if version.product.is_joint and version.support_terms_text.strip():
+        return SignedAgreement.Kind.JOINT_TERMS, version.support_terms_text
+    return SignedAgreement.Kind.AGREEMENT, version.agreement_text
+
+
+def _price(
+    *,
+    quote: Quote,
+    buyer,
+    product: Product,
+    price: Price,
+    quantity: int,
+    periods: int,
+    voucher_grant_ids: Sequence[int],
+    price_override: Decimal | None,
+) -> None:
+    quote.price = price
+    if price_override is not None:
+        quote.unit_price = to_money(price_override)
+        quote.list_amount = quote.unit_price
+        if quote.list_amount < 0:
+            raise CheckoutProblem(_("The price can't be negative."))
+    else:
+        quote.unit_price = to_money(price.amount)
+        quote.list_amount = to_money(price.amount * quantity * periods)
+        quote.offer = private_offer_for(buyer=buyer, product=product)
+        if quote.offer is not None:
+            quote.offer_discount = min(
+                to_money(offer_discount(offer=quote.offer, list_amount=quote.list_amount)),
+                quote.list_amount,
+            )
+    after_offer = quote.list_amount - quote.offer_discount
+    if voucher_grant_ids:
+        quote.voucher_discount = min(
+            to_money(
+                voucher_discount(
+                    buyer=buyer, product=product, grant_ids=voucher_grant_ids, amount=after_offer
+                )
+            ),
+            after_offer,
+        )
+    quote.amount = max(ZERO, after_offer - quote.voucher_discount)
+
+
+def _clean_grant_ids(voucher_grant_ids) -> list[int]:
+    ids = []
+    for value in voucher_grant_ids or ():
+        grant_id = _as_int(
+            value, message=_("Choose vouchers from your list."), field_name="voucher_grant_ids"
+        )
+        if not 1 <= grant_id <= limits.MAX_ID:
+            raise CheckoutProblem(_("Choose vouchers from your list."), field="voucher_grant_ids")
+        if grant_id not in ids:
+            ids.append(grant_id)
+    return ids
+
+
+def _evaluate(
+    *,
+    buyer,
+    spec: Spec,
+    quantity,
+    periods,
+    period: str,
+    attributes,
+    region,
+    voucher_grant_ids,
+    kind: str,
+    subscription,
+    price_override,
+    check_stock: bool,
+) -> tuple[Quote, int, int, list[int]]:
+    """Run every check in the order the buyer reads them, then price. Raises the first
+    problem; returns the quote and the cleaned quantity, periods and voucher ids."""
+    if buyer is None or not buyer.is_authenticated:
+        raise CheckoutProblem(_("Log in to buy."))
+    # Read fresh: the caller's product may be an older copy (listing and sales settings
+    # change under it), and every check below must see what is true now.
+    product = Product.objects.get(pk=spec.version.product_id)
+    quote = Quote()
+    quote.kind = kind = _resolve_kind(spec, kind)
+    _check_subscription(buyer=buyer, spec=spec, kind=kind, subscription=subscription)
+    _check_listed(product=product, spec=spec, kind=kind)
+    _check_buyer_allowed(buyer=buyer, product=product, spec=spec, kind=kind)
+    if kind in STARTING_KINDS:
+        _check_already_subscribed(buyer=buyer, product=product, spec=spec, kind=kind)
+    quote.region = _check_region(product=product, region=region, kind=kind)
+    quantity = _check_quantity(quantity=quantity, kind=kind)
+    price, periods = _check_period(spec=spec, period=period, periods=periods)
+    quote.period = price.period
+    if kind == Order.Kind.RENEWAL:
+        # A renewal continues what was bought (checked then), whatever the spec offers now.
+        quote.attributes = dict(subscription.attributes)
+    else:
+        quote.attributes = _check_attributes(spec=spec, attributes=attributes)
+    _check_limits(buyer=buyer, product=product, spec=spec, quantity=quantity, kind=kind)
+    if check_stock:
+        _check_stock_now(product=product, spec=spec, quantity=quantity, kind=kind)
+    quote.agreement_kind, quote.agreement_text = agreement_for(spec)
+    grant_ids = _clean_grant_ids(voucher_grant_ids)
+    _price(
+        quote=quote,
+        buyer=buyer,
+        product=product,
+        price=price,
+        quantity=quantity,
+        periods=periods,
+        voucher_grant_ids=grant_ids,
+        price_override=price_override,
+    )
+    return quote, quantity, periods, grant_ids
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+def order_quote(
+    *,
+    buyer,
+    spec: Spec,
+    quantity=1,
+    periods=1,
+    period: str = "",
+    attributes: dict | None = None,
+    region: Region | str | None = None,
+    voucher_grant_ids: Sequence[int] = (),
+    kind: str = Order.Kind.NEW,
+    subscription: Subscription | None = None,
+    price_override: Decimal | None = None,
+) -> Quote:
+    """What `order_place` with the same inputs would charge, and what would stop it.
+
+    Never raises for the buyer's input: the first problem found is in `problems` (with
+    its result code in `result_codes`), and the price is computed as far as it can be.
+    """
+    try:
+        quote, *_rest = _evaluate(
+            buyer=buyer,
+            spec=spec,
+            quantity=quantity,
+            periods=periods,
+            period=period,
+            attributes=attributes,
+            region=region,
+            voucher_grant_ids=voucher_grant_ids,
+            kind=kind,
+            subscription=subscription,
+            price_override=price_override,
+            check_stock=True,
+        )
+    except DomainError as exc:
+        quote = Quote(problems=[exc.message], kind=kind)
+        code = getattr(exc, "result_code", "")
+        if code:
+            quote.result_codes.append(code)
+        _price_anyway(
+            quote=quote,
+            buyer=buyer,
+            spec=spec,
+            quantity=quantity,
+            periods=periods,
+            period=period,
+            price_override=price_override,
+        )
+    return quote
+
+
+def _price_anyway(*, quote: Quote, buyer, spec: Spec, quantity, periods, period, price_override):
+    """The list price of a refused quote, when its inputs allow one (the confirm page
+    still shows what the spec costs next to the problem)."""
+    try:
+        quantity = _check_quantity(quantity=quantity, kind=Order.Kind.NEW)
+        price, periods = _check_period(spec=spec, period=period, periods=periods)
+        quote.period = price.period
+        _price(
+            quote=quote,
+            buyer=buyer,
+            product=spec.version.product,
+            price=price,
+            quantity=quantity,
+            periods=periods,
+            voucher_grant_ids=(),
+            price_override=price_override,
+        )
+    except DomainError:
+        pass
+
+
+def _existing(*, buyer, idempotency_key: str) -> Order | None:
+    if not idempotency_key:
+        return None
+    return Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+
+
+def _takes_stock(kind: str) -> bool:
+    # A renewal extends a unit already sold: no stock (see the module's docstring).
+    return kind != Order.Kind.RENEWAL
+
+
+@transaction.atomic
+def order_place(
+    *,
+    buyer,
+    spec: Spec,
+    quantity=1,
+    periods=1,
+    period: str = "",
+    attributes: dict | None = None,
+    region: Region | str | None = None,
+    voucher_grant_ids: Sequence[int] = (),
+    agreement_accepted: bool,
+    idempotency_key: str = "",
+    kind: str = Order.Kind.NEW,
+    subscription: Subscription | None = None,
+    price_override: Decimal | None = None,
+) -> Order:
+    """Place an order pending payment: every check, the stock taken, the agreement signed.
+
+    The same `idempotency_key` of the same buyer returns the order it made the first time
+    (nothing is checked or changed again), also when two requests race with it.
+    Raises `DomainError` (`SoldOut` 000106, `AlreadySubscribed` 000105, or a
+    `CheckoutProblem` naming its field) and changes nothing.
+    """
+    order, _created = _place(
+        buyer=buyer,
+        spec=spec,
+        quantity=quantity,
+        periods=periods,
+        period=period,
+        attributes=attributes,
+        region=region,
+        voucher_grant_ids=voucher_grant_ids,
+        agreement_accepted=agreement_accepted,
+        idempotency_key=idempotency_key,
+        kind=kind,
+        subscription=subscription,
+        price_override=price_override,
+    )
+    return order
+
+
+@dataclass(frozen=True)
+class Checkout:
+    order: Order
+    created: bool  # False: the idempotency key named an order placed before
+
+
+@transaction.atomic
+def order_checkout(
+    *,
+    buyer,
+    spec: Spec,
+    pay_method: str | None = None,
+    coupon_ids: Sequence[int] = (),
+    **place,
+) -> Checkout:
+    """Place an order and, with `pay_method`, pay it in the same transaction: the stock,
+    the payment and the order are one (03 › Buying: "one transaction"); if the payment
+    fails nothing was placed. A repeated idempotency key answers the earlier order as it
+    is (`created` False), paid or not, and charges nothing."""
+    order, created = _place(buyer=buyer, spec=spec, **place)
+    if created and pay_method is not None:
+        order = order_pay(order_id=order.pk, buyer=buyer, method=pay_method, coupon_ids=coupon_ids)
+    return Checkout(order=order, created=created)
+
+
+def _place(
+    *,
+    buyer,
+    spec: Spec,
+    quantity=1,
+    periods=1,
+    period: str = "",
+    attributes: dict | None = None,
+    region: Region | str | None = None,
+    voucher_grant_ids: Sequence[int] = (),
+    agreement_accepted: bool,
+    idempotency_key: str = "",
+    kind: str = Order.Kind.NEW,
+    subscription: Subscription | None = None,
+    price_override: Decimal | None = None,
+) -> tuple[Order, bool]:
+    """`order_place`, also saying whether the order is new. Runs in the caller's
+    transaction."""
+    if buyer is None or not buyer.is_authenticated:
+        raise CheckoutProblem(_("Log in to buy."))
+    idempotency_key = (idempotency_key or "").strip()
+    if len(idempotency_key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise CheckoutProblem(
+            _("The idempotency key is longer than %(max)d characters.")
+            % {"max": MAX_IDEMPOTENCY_KEY_LENGTH}
+        )
+    # One checkout of this buyer at a time (module docstring): the limits, the one trial
+    # and the idempotency key are decided under this lock.
+    get_user_model().objects.select_for_update().filter(pk=buyer.pk).exists()
+    existing = _existing(buyer=buyer, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing, False
+    if not agreement_accepted:
+        raise CheckoutProblem(
+            _("Tick the box to accept the product service agreement."),
+            field="agreement_accepted",
+        )
+    quote, quantity, periods, grant_ids = _evaluate(
+        buyer=buyer,
+        spec=spec,
+        quantity=quantity,
+        periods=periods,
+        period=period,
+        attributes=attributes,
+        region=region,
+        voucher_grant_ids=voucher_grant_ids,
+        kind=kind,
+        subscription=subscription,
+        price_override=price_override,
+        check_stock=False,  # taken below with a conditional UPDATE
+    )
+    version = spec.version
+    product = version.product
+    now = timezone.now()
+    order = Order(
+        kind=quote.kind,
+        buyer=buyer,
+        seller_id=product.seller_id,
+        product=product,
+        spec=spec,
+        subscription=subscription,
+        product_name=version.name,
+        version_number=version.number,
+        spec_code=spec.code,
+        spec_name=spec.name,
+        delivery_type=product.delivery_type,
+        billing_mode=spec.billing_mode,
+        attributes=quote.attributes,
+        region=quote.region,
+        quantity=quantity,
+        period=quote.period,
+        periods=periods,
+        unit_price=quote.unit_price,
+        list_amount=quote.list_amount,
+        offer_discount=quote.offer_discount,
+        voucher_discount=quote.voucher_discount,
+        amount=quote.amount,
+        private_offer=quote.offer,
+        idempotency_key=idempotency_key,
+        pay_by=now + timedelta(minutes=settings.ORDER_PAY_MINUTES),
+        upgraded_from_spec_code=(
+            subscription.spec_code if subscription and quote.kind == Order.Kind.UPGRADE else ""
+        ),
+    )
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError:
+        # Another request with the same key won the race (the buyer lock makes this rare:
+        # SQLite, or a key reused across buyers' sessions): answer with its order.
+        winner = _existing(buyer=buyer, idempotency_key=idempotency_key)
+        if winner is None:
+            raise
+        return winner, False
+    if _takes_stock(order.kind):
+        stock_take(product=product, spec_code=spec.code, quantity=quantity)
+    if grant_ids:
+        order.voucher_grants.set(grant_ids)
+    SignedAgreement.objects.create(
+        order=order,
+        buyer=buyer,
+        seller_id=product.seller_id,
+        product=product,
+        product_name=version.name,
+        version_number=version.number,
+        kind=quote.agreement_kind,
+        text=quote.agreement_text,
+        signed_at=now,
+    )
+    log_transition(order, action="place", to_state=order.status, actor=buyer)
+    return order, True
+
+
+def _lock_own(*, order_id: int, buyer) -> Order:
+    order = (
+        Order.objects.select_for_update()
+        .filter(pk=order_id, buyer_id=getattr(buyer, "pk", None))
+        .first()
+    )
+    if order is None:
+        raise DomainError(_("Order not found."))
+    return order
+
+
+@transaction.atomic
+def order_pay(*, order_id: int, buyer, method: str = "balance", coupon_ids=()) -> Order:
+    """Pay the buyer's order pending payment: charge, vouchers used, subscription
+    updated, paid hooks run; one transaction. A zero amount (a trial) is paid with no
+    charge. Paying twice, a cancelled or overdue order: `DomainError`, nothing changed."""
+    order = _lock_own(order_id=order_id, buyer=buyer)
+    if order.payment_status != Order.PaymentStatus.UNPAID or order.status in (
+        Order.Status.PAID,
+        Order.Status.PROCESSING,
+        Order.Status.COMPLETED,
+    ):
+        raise DomainError(_("This order is already paid."))
+    if order.status == Order.Status.CANCELLED:
+        raise DomainError(_("This order was cancelled: place a new one."))
+    ORDER_STATUS.check(order, "pay")
+    now = timezone.now()
+    if order.pay_by <= now:
+        raise DomainError(_("The time to pay this order has passed: place a new one."))
+    if method not in PAYMENT_METHODS:
+        raise DomainError(_("Choose how to pay: balance or credit line."))
+    product = order.product
+    if order.kind != Order.Kind.RENEWAL and product.status != Product.Status.LISTED:
+        raise DomainError(_("This product is no longer on sale."))
+    if order.amount > 0:
+        charge = payment_charge(
+            buyer=buyer,
+            product=product,
+            order_number=order.number,
+            amount=order.amount,
+            method=method,
+            coupon_ids=tuple(coupon_ids or ()),
+        )
+    else:
+        charge = Charge(balance=ZERO, credit=ZERO, coupon=ZERO)
+    order.paid_balance = charge.balance
+    order.paid_credit = charge.credit
+    order.paid_coupon = charge.coupon
+    order.paid_at = now
+    on_credit = charge.credit > 0
+    target = PAYMENT_STATUS.check(order, "pay_on_credit" if on_credit else "pay")
+    move_to(
+        order,
+        target,
+        field="payment_status",
+        action="pay_on_credit" if on_credit else "pay",
+        actor=buyer,
+        also_save=["paid_balance", "paid_credit", "paid_coupon", "paid_at"],
+    )
+    move_to(order, ORDER_STATUS.check(order, "pay"), action="pay", actor=buyer)
+    grant_ids = list(order.voucher_grants.values_list("pk", flat=True))
+    if grant_ids:
+        voucher_grants_use(buyer=buyer, grant_ids=grant_ids, order_number=order.number)
+    # Imported here: the lifecycle module places renewal orders through this one.
+    from orders.services.subscriptions import subscription_apply_paid
+
+    subscription_apply_paid(order=order)
+    run_paid_hooks(order)
+    return order
+
+
+def _cancel(order: Order, *, action: str, actor=None) -> Order:
+    target = ORDER_STATUS.check(order, action)
+    if _takes_stock(order.kind):
+        stock_return(product=order.product, spec_code=order.spec_code, quantity=order.quantity)
+    move_to(order, target, action=action, actor=actor)
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order_id: int, buyer) -> Order:
+    """The buyer cancels an order pending payment; its stock goes back."""
+    order = _lock_own(order_id=order_id, buyer=buyer)
+    if order.status != Order.Status.PENDING_PAYMENT:
+        raise DomainError(_("Only an order waiting for payment can be cancelled."))
+    return _cancel(order, action="cancel", actor=buyer)
+
+
+@transaction.atomic
+def _order_expire(*, order_id: int, now: datetime) -> bool:
+    # skip_locked: an order being paid right now is left alone (the payer holds its lock;
+    # if the payment fails the next run takes it).
+    order = (
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(pk=order_id, status=Order.Status.PENDING_PAYMENT, pay_by__lte=now)
+        .first()
+    )
+    if order is None:
+        return False
+    _cancel(order, action="expire")
+    return True
+
+
+def orders_expire_unpaid(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Cancel every order whose `pay_by` has passed, each in its own transaction with its
+    stock returned; the number cancelled. Running it again finds nothing more to do."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        ids = list(
+            Order.objects.filter(status=Order.Status.PENDING_PAYMENT, pay_by__lte=now)
+            .order_by("pay_by", "id")
+            .values_list("id", flat=True)[:batch]
+        )
+        done = sum(_order_expire(order_id=order_id, now=now) for order_id in ids)
+        expired += done
+        if len(ids) < batch or not done:
+            return expired
