@@ -38,6 +38,10 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Fernet keys for secrets at rest (sellers' access keys), newest first; unset: derived from
+# SECRET_KEY (marketplace/core/crypto.py). Generate one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # A failed CSRF check gets the site's 403 page (templates/403_csrf.html) with the top bar.
 CSRF_FAILURE_VIEW = "marketplace.core.views.csrf_failure"
 

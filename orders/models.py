@@ -265,6 +265,9 @@ class Order(models.Model):
     paid_credit = models.DecimalField(_("paid on credit"), default=0, **MONEY)
     paid_coupon = models.DecimalField(_("paid with cash coupons"), default=0, **MONEY)
     refunded_amount = models.DecimalField(_("refunded"), default=0, **MONEY)
+    # Placed by one of the seller's test accounts (sellers.TestAccount): no money moves and
+    # settlement leaves it out.
+    is_test = models.BooleanField(_("test order"), default=False)
     # Idempotency of checkout: one order per (buyer, key).
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -497,6 +500,7 @@ class ProvisioningCall(models.Model):
         RELEASE_INSTANCE = "releaseInstance", "releaseInstance"
         UPGRADE_INSTANCE = "upgradeInstance", "upgradeInstance"
         CHANGE_INSTANCE_CHECK = "changeInstanceCheck", "changeInstanceCheck"
+        QUERY_INSTANCE = "queryInstance", "queryInstance"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -516,7 +520,20 @@ class ProvisioningCall(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # End of the retry window of this call type (newInstance/upgrade 3 h, others 1 h):
+    # after it, a failing call is finally failed. Restarted by hand: a new window.
+    window_ends_at = models.DateTimeField(_("retry until"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # The seller's last answer (parsed JSON), e.g. instanceId and appInfo.
+    response = models.JSONField(_("response"), null=True, blank=True)
+    restarted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("restarted by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -524,7 +541,12 @@ class ProvisioningCall(models.Model):
         verbose_name = _("provisioning call")
         verbose_name_plural = _("provisioning calls")
         ordering = ["subscription_id", "sequence"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        permissions = [("restart_provisioningcall", _("Can restart a failed provisioning call"))]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["status", "finished_at"]),
+            models.Index(fields=["activity", "status", "created_at"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "sequence"], name="unique_call_sequence"
@@ -555,3 +577,287 @@ class UsageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id} −{self.amount}"
+
+
+# --- ISV integration (04-isv-integration, isv-api-reference) ---------------------------------
+
+
+class ProductInterface(models.Model):
+    """A product's production interface settings 生产接口: the one production URL all
+    basic activities are POSTed to (§1.0; the kit sync paths are appended to it, §1.9),
+    and the seller's keys that sign the calls (§2.1 basic, §2.2 kit)."""
+
+    product = models.OneToOneField(
+        Product, on_delete=models.CASCADE, related_name="interface", verbose_name=_("product")
+    )
+    production_url = models.URLField(_("production URL"), max_length=500)
+    access_key = models.ForeignKey(
+        "sellers.AccessKey",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signing key (basic interfaces)"),
+    )
+    kit_access_key = models.ForeignKey(
+        "sellers.AccessKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signing key (kit sync interfaces)"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("production interface")
+        verbose_name_plural = _("production interfaces")
+
+    def __str__(self) -> str:
+        return self.production_url
+
+
+class CallAttempt(models.Model):
+    """One attempt of one provisioning call: what was sent and what came back
+    (production interface messages 生产接口消息)."""
+
+    call = models.ForeignKey(ProvisioningCall, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("sent at"))
+    url = models.CharField(_("URL"), max_length=1000)  # signature parameters included
+    request_body = models.JSONField(_("request"), default=dict)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    response_body = models.TextField(_("response"), blank=True)  # first 10,000 characters
+    result_code = models.CharField(_("result code"), max_length=16, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    ok = models.BooleanField(_("succeeded"), default=False)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("call attempt")
+        verbose_name_plural = _("call attempts")
+        ordering = ["call_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "number"], name="unique_attempt_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}#{self.number}"
+
+
+class InterfaceTestCase(models.Model):
+    """A saved debugging-console request (接口调试): sent with testFlag=1, and by the
+    daily probe for listed products (§1.0 product monitoring)."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="interface_tests", verbose_name=_("product")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    activity = models.CharField(
+        _("activity"), max_length=24, choices=ProvisioningCall.Activity.choices
+    )
+    body = models.JSONField(_("request body"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_ok = models.BooleanField(_("last verdict"), null=True, blank=True)
+    last_verdict = models.JSONField(_("last verdict details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("interface test case")
+        verbose_name_plural = _("interface test cases")
+        ordering = ["product_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProbeRun(models.Model):
+    """The daily probe of one listed product (its test cases with testFlag=1): one row per
+    product and Beijing day, so "failing 5 days running" is one query."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="probe_runs")
+    day = models.DateField(_("day"))
+    ok = models.BooleanField(_("passed"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("probe run")
+        verbose_name_plural = _("probe runs")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "day"], name="unique_probe_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.day}"
+
+
+class TenantBinding(models.Model):
+    """A joint-operation SaaS instance bound to the buyer's enterprise (tenantSync, §1.9):
+    the tenant the marketplace assigned, with its domain name."""
+
+    subscription = models.OneToOneField(
+        Subscription, on_delete=models.CASCADE, related_name="tenant"
+    )
+    tenant_id = models.CharField(_("tenant ID"), max_length=64, unique=True)
+    tenant_code = models.CharField(_("tenant code"), max_length=64)
+    name = models.CharField(_("enterprise name"), max_length=255)
+    domain_name = models.CharField(_("domain name"), max_length=255, unique=True)
+    created_at = models.DateTimeField(_("bound at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tenant binding")
+        verbose_name_plural = _("tenant bindings")
+
+    def __str__(self) -> str:
+        return self.domain_name
+
+
+class KitSync(models.Model):
+    """One kit sync call (§1.9–1.12) for a joint SaaS instance. Not retried automatically:
+    the buyer sees a failure and retries; the seller is e-mailed."""
+
+    class Path(models.TextChoices):
+        TENANT = "tenantSync", "tenantSync"
+        APPLICATION = "applicationSync", "applicationSync"
+        AUTH = "authSync", "authSync"
+        SINGLE_ORG = "singleOrgSync", "singleOrgSync"
+        ALL_ORG = "allOrgSync", "allOrgSync"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="kit_syncs"
+    )
+    path = models.CharField(_("interface"), max_length=20, choices=Path.choices)
+    payload = models.JSONField(_("request"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    result_code = models.CharField(_("result code"), max_length=16, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("kit sync")
+        verbose_name_plural = _("kit syncs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["subscription", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.status})"
+
+
+class License(models.Model):
+    """A license code of a license order (线上授权码): delivered by the seller, claimed by the
+    buyer in purchased services, activated by the seller's server through the open API
+    (§4.4; activating an unclaimed code → 92020004)."""
+
+    class Status(models.TextChoices):
+        DELIVERED = "delivered", _("Delivered")
+        CLAIMED = "claimed", _("Claimed")
+        ALIVE = "alive", _("Activated")
+        EXPIRED = "expired", _("Expired")
+        RELEASED = "released", _("Released")
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="licenses"
+    )
+    code = models.CharField(_("license code"), max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DELIVERED
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("license code")
+        verbose_name_plural = _("license codes")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MeteringRecord(models.Model):
+    """A pay-per-use usage record pushed by the seller's server (§4.3); `metering_sn` is
+    unique per seller, so a replayed record counts once."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="metering_records"
+    )
+    metering_sn = models.CharField(_("metering serial number"), max_length=64)
+    usage_value = models.DecimalField(_("usage"), max_digits=16, decimal_places=4)
+    record_time = models.DateTimeField(_("recorded at"))
+    begin_time = models.DateTimeField(_("from"))
+    end_time = models.DateTimeField(_("until"))
+    package_subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("metering record")
+        verbose_name_plural = _("metering records")
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "metering_sn"], name="unique_metering_sn")
+        ]
+
+    def __str__(self) -> str:
+        return self.metering_sn
+
+
+class IsvUpload(models.Model):
+    """A string or file the seller's server uploaded through the open API (§4.2)."""
+
+    class Type(models.TextChoices):
+        CHARACTERS = "CHARACTERS", "CHARACTERS"
+        FILE = "FILE", "FILE"
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(_("event ID"), max_length=64, db_index=True)
+    type = models.CharField(_("type"), max_length=10, choices=Type.choices)
+    characters = models.TextField(_("text"), blank=True)
+    file = models.FileField(_("file"), upload_to="isv-uploads/", blank=True, max_length=300)
+    file_name = models.CharField(_("file name"), max_length=1024, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ISV upload")
+        verbose_name_plural = _("ISV uploads")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"
+
+
+class OpenApiLog(models.Model):
+    """Every request to the open API for sellers' servers (04 › Open API: "every request
+    is logged"), signed or not."""
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    access_key_id = models.CharField(_("access key"), max_length=40, blank=True)
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=500)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"))
+    result_code = models.CharField(_("result code"), max_length=16, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), default=0)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("open API request")
+        verbose_name_plural = _("open API requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["seller", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.http_status}"

@@ -256,3 +256,64 @@ class ServiceGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AccessKey(models.Model):
+    """A key of the seller's application (应用凭证 / 密钥管理, 04 and isv-api-reference §2).
+
+    - INTERFACE keys sign the marketplace's calls to the seller's production URL (§2.1, and
+      the kit sync paths §2.2): the seller's server holds the same secret to verify them.
+    - OPEN_API keys are the AK/SK pair the seller's server signs its calls to our open
+      API with (§2.5): `key_id` is the AK, the secret the SK.
+
+    Secrets are stored encrypted (marketplace/core/crypto.py) and shown once, when created.
+    Rotation creates a new key and gives the old one an `expires_at` (the overlap window),
+    after which it no longer verifies or signs.
+    """
+
+    class Kind(models.TextChoices):
+        INTERFACE = "interface", _("Production interface signing key")
+        OPEN_API = "open_api", _("Open API access key (AK/SK)")
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="access_keys", verbose_name=_("seller")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key_id = models.CharField(_("key ID"), max_length=40, unique=True)
+    secret_encrypted = models.TextField(_("secret (encrypted)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access key")
+        verbose_name_plural = _("access keys")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["seller", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class TestAccount(models.Model):
+    """A test buyer account 应用测试账号 of a seller: it buys the seller's own products
+    without money, so the whole buy → provision flow can be tried before listing."""
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="test_accounts", verbose_name=_("seller")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="test_account",
+        verbose_name=_("account"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("test account")
+        verbose_name_plural = _("test accounts")
+
+    def __str__(self) -> str:
+        return str(self.user)
