@@ -4,6 +4,7 @@ server needs, unlike a Python client)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -42,8 +43,10 @@ def start_server(
     app: str = "marketplace.wsgi:application",
     workers: int = 2,
     pythonpath: str | None = None,
+    log_file: Path | None = None,
 ) -> subprocess.Popen:
-    """gunicorn with `workers` sync workers, once it answers /healthz."""
+    """gunicorn with `workers` sync workers, once it answers /healthz; its output goes to
+    `log_file` when given (else to the bench's own)."""
     full_env = {**os.environ, "DEBUG": "false", "LOG_LEVEL": "WARNING", **(env or {})}
     if "DB_CONN_MAX_AGE" in full_env:
         full_env.pop("CONN_MAX_AGE", None)  # an older name, which would win
@@ -56,7 +59,9 @@ def start_server(
     ]
     if pythonpath:
         command.append(f"--pythonpath={pythonpath}")
-    process = subprocess.Popen(command, cwd=ROOT, env=full_env)
+    # The server keeps its own copy of the file's descriptor.
+    with open(log_file, "ab") if log_file else contextlib.nullcontext() as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=output, stderr=output)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -128,3 +133,42 @@ def wrk(
         p99=p99,
         p95_ms=int(p95.group(1)) / 1000 if p95 else None,
     )
+
+
+# --- the site with settings of the benchmark's own ---------------------------------------
+
+SETTINGS_ENV = "BENCH_SETTINGS"  # JSON object: setting name -> value
+_django_app = None
+
+
+def settings_env(overrides: dict) -> dict[str, str]:
+    """The environment that makes `django_application` serve with `overrides`."""
+    import json
+
+    return {SETTINGS_ENV: json.dumps(overrides)}
+
+
+def apply_settings(overrides: dict) -> None:
+    """Override settings after django.setup(), through override_settings so that the
+    caches that depend on them (password hashers, DRF's api_settings) are reset."""
+    if overrides:
+        from django.test.utils import override_settings
+
+        override_settings(**overrides).enable()
+
+
+def django_application(environ, start_response):
+    """The site's WSGI app with the settings of $BENCH_SETTINGS applied, for a bench
+    that needs a setting the environment can't set (e.g. a fast password hasher):
+    `start_server(port, app="_load:django_application", pythonpath="bench", env=...)`."""
+    global _django_app
+    if _django_app is None:
+        import json
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+        from django.core.wsgi import get_wsgi_application
+
+        app = get_wsgi_application()  # django.setup()
+        apply_settings(json.loads(os.environ.get(SETTINGS_ENV) or "{}"))
+        _django_app = app
+    return _django_app(environ, start_response)

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import models
+from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from marketplace.core.admin_actions import has_perm, run_each
 
-from .models import CashCoupon, CreditBill, LedgerEntry, TopUp, Wallet
+from .models import CashCoupon, CreditBill, LedgerEntry, TopUp, Voucher, VoucherGrant, Wallet
 from .services.coupons import cash_coupon_issue, cash_coupon_revoke
 from .services.wallet import MAX_OPERATOR_AMOUNT, wallet_operator_top_up, wallet_set_credit_limit
 
@@ -290,3 +291,63 @@ class CashCouponAdmin(admin.ModelAdmin):
             lambda n: _("%(count)d cash coupon(s) revoked.") % {"count": n},
         )
         return None
+
+
+# --- seller vouchers (sellers create and issue them; operators only look) -------------------
+
+
+@admin.register(Voucher)
+class VoucherAdmin(ReadOnlyAdmin):
+    """Support and finance see the vouchers sellers made and to whom they were issued
+    (buyers.0003_operator_groups_vouchers); sellers manage them in the seller center."""
+
+    list_display = (
+        "name",
+        "seller",
+        "amount",
+        "min_order_amount",
+        "valid_from",
+        "valid_until",
+        "issued",
+        "created_at",
+    )
+    list_select_related = ("seller",)
+    search_fields = ("name", "seller__store_name", "seller__company_name")
+    search_help_text = gettext_lazy("Search by voucher name, store name or company name.")
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(issued_count=Count("grants"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*_field_names(self.model), "applicable_products"]
+
+    @admin.display(description=gettext_lazy("issued"), ordering="issued_count")
+    def issued(self, obj):
+        return obj.issued_count
+
+    @admin.display(description=gettext_lazy("applicable products"))
+    def applicable_products(self, obj):
+        names = [product.name for product in obj.products.all()]
+        return ", ".join(names) if names else _("All of the seller's products")
+
+
+@admin.register(VoucherGrant)
+class VoucherGrantAdmin(ReadOnlyAdmin):
+    list_display = ("voucher", "seller", "buyer", "status", "issued_at", "used_at", "order_number")
+    list_filter = ("status",)
+    list_select_related = ("voucher__seller", "buyer")
+    search_fields = (
+        "voucher__name",
+        "buyer__username",
+        "order_number",
+        "voucher__seller__store_name",
+    )
+    search_help_text = gettext_lazy(
+        "Search by voucher name, customer account name, order number or store name."
+    )
+    raw_id_fields = ("voucher", "buyer")
+
+    @admin.display(description=gettext_lazy("seller"), ordering="voucher__seller")
+    def seller(self, obj):
+        return obj.voucher.seller

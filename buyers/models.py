@@ -231,13 +231,28 @@ class LedgerEntry(models.Model):
     key = models.CharField(_("idempotency key"), max_length=100, unique=True)
     order_number = models.CharField(_("order"), max_length=32, blank=True, db_index=True)
     top_up = models.ForeignKey(
-        TopUp, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        TopUp,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("top-up"),
     )
     coupon = models.ForeignKey(
-        CashCoupon, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        CashCoupon,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("cash coupon"),
     )
     credit_bill = models.ForeignKey(
-        CreditBill, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        CreditBill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("credit bill"),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -329,10 +329,22 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.checkout.expire_unpaid_orders",
         "schedule": 60.0,
     },
-    # Provisioning calls whose after-commit kick was lost, and retries that came due.
+    # Provisioning calls whose after-commit kick was lost (broker restart), retries that
+    # came due and lapsed claims: the sweeper enqueues dispatch tasks while rows are due.
     "dispatch-provisioning-calls": {
-        "task": "orders.tasks.checkout.dispatch_provisioning_calls",
-        "schedule": 60.0,
+        "task": "orders.tasks.checkout.sweep_provisioning_calls",
+        "schedule": 30.0,
+    },
+    # Succeeded calls older than ISV_CALL_RETENTION_DAYS are deleted with their attempts.
+    "provisioning-calls-purge": {
+        "task": "orders.tasks.checkout.purge_provisioning_calls",
+        "schedule": crontab(minute=40, hour=3),
+    },
+    # Products whose interface failed more than 5 orders this month are delisted
+    # (also checked after each failure; this catches a lost kick). Idempotent.
+    "products-interface-health": {
+        "task": "orders.tasks.checkout.check_all_interface_health",
+        "schedule": 3600.0,
     },
     # Subscription lifecycle (orders/tasks/lifecycle.py); each job is idempotent.
     "subscriptions-remind-expiring": {
@@ -353,6 +365,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Monthly credit bills for the previous Beijing month (idempotent: unique per buyer
     # and month); hourly on the 1st, so a missed run is caught up the same day.
+    # 04 › Product monitoring: each listed product's saved interface test cases, morning
+    # and afternoon Beijing time; a day passes if either run passed (orders/isv/probe.py).
+    "isv-probe-product-interfaces": {
+        "task": "orders.tasks.isv.probe_product_interfaces",
+        "schedule": crontab(minute=0, hour="9,15"),
+    },
     "buyers-issue-credit-bills": {
         "task": "buyers.tasks.issue_credit_bills",
         "schedule": crontab(minute=5, day_of_month="1"),
@@ -437,8 +455,42 @@ ORDER_PAY_MINUTES = env.int("ORDER_PAY_MINUTES", default=30)
 # 04: the class that sends provisioning calls (orders/provisioning.py › Dispatcher); the
 # default sends nothing and reports success.
 PROVISIONING_DISPATCHER = env.str(
-    "PROVISIONING_DISPATCHER", default="orders.provisioning.NullDispatcher"
+    "PROVISIONING_DISPATCHER", default="orders.isv.dispatcher.HttpDispatcher"
 )
+# 04 › Retries (orders/isv/dispatcher.py): the timeout of one call, the retry window per
+# call type, exponential backoff with full jitter (base × 2^(n−1), capped), the poll of
+# an asynchronous newInstance, how long succeeded calls are kept, the short timeout of
+# the queryInstance refresh when a buyer opens a purchased service.
+ISV_TIMEOUT_SECONDS = env.float("ISV_TIMEOUT_SECONDS", default=5.0)
+ISV_WINDOW_NEW_INSTANCE_HOURS = env.float("ISV_WINDOW_NEW_INSTANCE_HOURS", default=3)
+ISV_WINDOW_UPGRADE_HOURS = env.float("ISV_WINDOW_UPGRADE_HOURS", default=3)
+ISV_WINDOW_OTHER_HOURS = env.float("ISV_WINDOW_OTHER_HOURS", default=1)
+ISV_BACKOFF_BASE_SECONDS = env.float("ISV_BACKOFF_BASE_SECONDS", default=30)
+ISV_BACKOFF_CAP_SECONDS = env.float("ISV_BACKOFF_CAP_SECONDS", default=1200)
+ISV_POLL_INTERVAL_SECONDS = env.float("ISV_POLL_INTERVAL_SECONDS", default=15)
+ISV_CALL_RETENTION_DAYS = env.int("ISV_CALL_RETENTION_DAYS", default=90)
+ISV_QUERY_TIMEOUT_SECONDS = env.float("ISV_QUERY_TIMEOUT_SECONDS", default=2.0)
+# Reference §1.0 product monitoring: more failed orders than this in a Beijing month →
+# the product is delisted automatically (orders/isv/health.py).
+ISV_MAX_FAILED_ORDERS_PER_MONTH = env.int("ISV_MAX_FAILED_ORDERS_PER_MONTH", default=5)
+# 04 › Credentials: where the marketplace may send provisioning calls
+# (marketplace/core/netguard.py). Production: HTTPS on port 443 to a domain name whose
+# every address is public. Elsewhere http and loopback are allowed (the sample ISV runs on
+# http://127.0.0.1:8001).
+ISV_ALLOW_HTTP = env.bool("ISV_ALLOW_HTTP", default=not PRODUCTION)
+ISV_ALLOW_PRIVATE_ADDRESSES = env.bool("ISV_ALLOW_PRIVATE_ADDRESSES", default=not PRODUCTION)
+# Joint-operation SaaS: the domain name a bound enterprise gets is <tenant code>.<suffix>
+# (tenantSync's domainName, isv-api-reference §1.9).
+TENANT_DOMAIN_SUFFIX = env.str("TENANT_DOMAIN_SUFFIX", default="tenants.localhost")
+# Hours a rotated access key stays valid beside its successor.
+ACCESS_KEY_ROTATION_OVERLAP_HOURS = env.int("ACCESS_KEY_ROTATION_OVERLAP_HOURS", default=24)
+# 04 › Open API for sellers' servers (orders/openapi): requests per access key (DRF rate,
+# MKT.0250 above it), the X-Sdk-Date / usage `ts` clock window (isv-api-reference §2.5),
+# and the largest uploaded file. A signed request's body is hashed in memory, so an upload
+# must also fit DATA_UPLOAD_MAX_MEMORY_SIZE (10 MB) with its multipart envelope: 8 MB.
+OPEN_API_RATE = env.str("OPEN_API_RATE", default="600/min")
+OPEN_API_CLOCK_SKEW_MINUTES = env.int("OPEN_API_CLOCK_SKEW_MINUTES", default=15)
+OPEN_API_UPLOAD_MAX_BYTES = env.int("OPEN_API_UPLOAD_MAX_BYTES", default=8 * 1024 * 1024)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

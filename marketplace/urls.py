@@ -33,6 +33,8 @@ urlpatterns = [
     path("api/catalog/", include("marketplace.catalog.api_public_urls")),
     path("api/seller/", include("marketplace.catalog.api_urls")),
     path("api/buyer/", include("orders.api_urls")),
+    # The open API for sellers' servers (AK/SK signed), at the reference's paths.
+    path("api/mkp-openapi-public/global/v1/", include("orders.openapi.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -10,15 +10,24 @@ Every changelist joins the rows it names (`list_select_related`): no query per r
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.utils.html import format_html_join
-from django.utils.translation import gettext_lazy
+import uuid
+from decimal import Decimal
 
-from marketplace.core.admin_actions import history_table
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from marketplace.core.admin_actions import has_perm, history_table, run_each
 
 from .models import (
+    CallAttempt,
     Order,
     PrivateOffer,
+    ProductInterface,
     ProvisioningCall,
     Refund,
     SignedAgreement,
@@ -26,6 +35,8 @@ from .models import (
     Unsubscription,
     UsageRecord,
 )
+from .provisioning import call_restart
+from .services.unsubscribe import order_refund_by_operator, refundable
 
 
 def _field_names(model, *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -95,6 +106,23 @@ class CallInline(ReadOnlyTabular):
     model = ProvisioningCall
     fields = ("sequence", "activity", "status", "attempts", "created_at", "finished_at")
     readonly_fields = fields
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount to refund (yuan)"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=gettext_lazy("The buyer receives this reason by e-mail."),
+    )
+    # Made when the page is shown: the same confirmation posted twice refunds once.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=40)
 
 
 @admin.register(Order)
@@ -195,6 +223,62 @@ class OrderAdmin(ReadOnlyAdmin):
         ),
         (gettext_lazy("History"), {"fields": ("history",)}),
     )
+
+    actions = ["refund"]
+    has_refund_order_permission = has_perm("orders.refund_order")
+
+    @admin.action(description=gettext_lazy("Refund…"), permissions=["refund_order"])
+    def refund(self, request, queryset):
+        """Refund part or all of one order (`order_refund_by_operator`, which checks the
+        permission and the amount again); asks for the amount and the reason first."""
+        orders = list(queryset[:2])
+        if len(orders) != 1:
+            self.message_user(request, _("Select one order to refund."), level=messages.ERROR)
+            return None
+        order = orders[0]
+        form = RefundForm(
+            request.POST if "confirm" in request.POST else None,
+            initial={"key": uuid.uuid4().hex, "amount": refundable(order)},
+        )
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            run_each(
+                self,
+                request,
+                queryset,
+                lambda obj: order_refund_by_operator(
+                    order_id=obj.pk,
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    actor=request.user,
+                    idempotency_key=data["key"],
+                ),
+                lambda n: (
+                    _("Order %(number)s: %(amount)s refunded.")
+                    % {"number": order.number, "amount": data["amount"]}
+                ),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund order %(number)s") % {"number": order.number},
+            "intro": _(
+                "Paid %(paid)s, already refunded %(refunded)s: at most %(left)s can be "
+                "refunded. The money goes back where it came from (balance, credit line, "
+                "cash coupons); refunding all that is left ends the service."
+            )
+            % {
+                "paid": order.amount,
+                "refunded": order.refunded_amount,
+                "left": refundable(order),
+            },
+            "opts": self.model._meta,
+            "queryset": orders,
+            "form": form,
+            "action": "refund",
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/action_reason.html", context)
 
     @admin.display(description=gettext_lazy("vouchers"))
     def vouchers(self, obj):
@@ -300,10 +384,39 @@ class SignedAgreementAdmin(ReadOnlyAdmin):
     date_hierarchy = "signed_at"
 
 
+class CallAttemptInline(ReadOnlyTabular):
+    """Every attempt of a call: what was sent and what came back (生产接口消息)."""
+
+    model = CallAttempt
+    show_change_link = False
+    fields = (
+        "number",
+        "started_at",
+        "ok",
+        "http_status",
+        "result_code",
+        "latency_ms",
+        "error",
+        "url",
+        "request_body",
+        "response_body",
+    )
+    readonly_fields = fields
+    ordering = ("-number",)
+
+    def has_view_permission(self, request, obj=None):
+        # Part of the call: whoever may see the call sees its attempts.
+        return request.user.has_perm("orders.view_provisioningcall")
+
+
 @admin.register(ProvisioningCall)
 class ProvisioningCallAdmin(ReadOnlyAdmin):
+    """Production interface messages for operators: the calls, each attempt inline, and
+    Restart on failed calls (`orders.restart_provisioningcall`; support holds it)."""
+
     list_display = (
         "__str__",
+        "product",
         "subscription",
         "order",
         "status",
@@ -313,11 +426,48 @@ class ProvisioningCallAdmin(ReadOnlyAdmin):
         "finished_at",
     )
     list_filter = ("status", "activity")
-    search_fields = ("order__number", "subscription__instance_id", "=subscription__id")
-    search_help_text = gettext_lazy("Search by order number, instance ID or subscription ID.")
-    list_select_related = ("subscription", "order")
+    search_fields = (
+        "order__number",
+        "subscription__instance_id",
+        "=subscription__id",
+        "subscription__product__name",
+    )
+    search_help_text = gettext_lazy(
+        "Search by order number, instance ID, subscription ID or product name."
+    )
+    list_select_related = ("subscription__product", "order")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
+    extra_readonly = ("product", "history")
+    inlines = (CallAttemptInline,)
+    actions = ["restart"]
+    has_restart_provisioningcall_permission = has_perm("orders.restart_provisioningcall")
+
+    @admin.display(description=gettext_lazy("product"))
+    def product(self, obj):
+        return obj.subscription.product
+
+    @admin.display(description=gettext_lazy("history"))
+    def history(self, obj):
+        return history_table(obj)
+
+    @admin.action(
+        description=gettext_lazy("Restart failed calls"),
+        permissions=["restart_provisioningcall"],
+    )
+    def restart(self, request, queryset):
+        """Send the selected failed calls again with a new retry window (`call_restart`,
+        which checks the permission and the state again)."""
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda call: call_restart(call_id=call.pk, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d call restarted.", "%(count)d calls restarted.", n)
+                % {"count": n}
+            ),
+        )
 
 
 @admin.register(PrivateOffer)
@@ -347,3 +497,39 @@ class UsageRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("subscription",)
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
+
+
+@admin.register(ProductInterface)
+class ProductInterfaceAdmin(ReadOnlyAdmin):
+    """A product's production URL and the keys (ids only) that sign its calls; sellers set
+    them in the seller center (issue 9)."""
+
+    list_display = (
+        "product",
+        "seller",
+        "production_url",
+        "access_key",
+        "kit_access_key",
+        "updated_at",
+    )
+    search_fields = ("production_url", "product__name", "product__seller__store_name")
+    search_help_text = gettext_lazy("Search by URL, product or store name.")
+    list_select_related = ("product__seller", "access_key", "kit_access_key")
+    fields = (
+        "product",
+        "seller",
+        "production_url",
+        "access_key",
+        "kit_access_key",
+        "updated_at",
+        "history",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("seller"))
+    def seller(self, obj: ProductInterface):
+        return obj.product.seller
+
+    @admin.display(description=gettext_lazy("history"))
+    def history(self, obj: ProductInterface) -> str:
+        return history_table(obj)

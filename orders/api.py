@@ -214,7 +214,9 @@ class BuyerOrderList(APIView):
         serializer = BuyerOrderIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        spec = selectors.spec_for_checkout(product_id=data["product"], spec_code=data["spec_code"])
+        spec = selectors.spec_for_checkout(
+            product_id=data["product"], spec_code=data["spec_code"], buyer=request.user
+        )
         if spec is None:
             # A repeated key still answers its order, even if the product left the shelf.
             earlier = selectors.order_list_for_buyer_api(buyer=request.user).filter(
@@ -244,9 +246,10 @@ class BuyerOrderList(APIView):
             )
         except DomainError as exc:
             return _refusal(exc)
-        order = selectors.order_get_own(buyer=request.user, number=result.order.number)
+        # The service's order is what was just written (or read, for a repeated key): the
+        # answer needs nothing more, so it is not read back.
         return Response(
-            BuyerOrderOut(order).data,
+            BuyerOrderOut(result.order).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 

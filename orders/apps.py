@@ -51,6 +51,29 @@ class OrdersConfig(AppConfig):
                 group=sales,
             )
         )
+        # Application tools › Interface debugging (orders.seller_views.console); the group
+        # is the one of the credentials pages (access keys, production interfaces).
+        register(
+            NavEntry(
+                "seller",
+                _("Interface debugging"),
+                "seller:interface_console",
+                order=430,
+                visible=_is_order_seller,
+                group=_("Application tools"),
+            )
+        )
+        # Production interface messages (orders.seller_views.interface_messages).
+        register(
+            NavEntry(
+                "seller",
+                _("Production interface messages"),
+                "seller:interface_messages",
+                order=440,
+                visible=_is_order_seller,
+                group=_("Application tools"),
+            )
+        )
         # Seller vouchers and private offers (buyers.navigation_vouchers).
         from buyers.navigation_vouchers import register_entries as register_voucher_entries
 

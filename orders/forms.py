@@ -11,13 +11,15 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.catalog.models import AttributeName, BillingMode, Spec
+from marketplace.catalog.templatetags.catalog_tags import money
 from marketplace.core import limits
 
 USER_CONTENT = {"data-user-content": ""}
 
 
 def _money(amount) -> str:
-    return f"¥{amount}"
+    """¥12,800.00: the site's one way of writing an amount (catalog_tags.money)."""
+    return money(amount)
 
 
 class CheckoutForm(forms.Form):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.catalog.templatetags.catalog_tags import money
 from marketplace.core import limits
 
 
@@ -20,13 +21,16 @@ class RenewForm(forms.Form):
     def __init__(self, *args, prices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = [
-            (p.period, f"{p.get_period_display()} · ¥{p.amount}") for p in prices
+            (p.period, f"{p.get_period_display()} · {money(p.amount)}") for p in prices
         ]
         self.fields["periods"].initial = 1
 
 
 class UpgradeForm(forms.Form):
-    spec_code = forms.ChoiceField(label=_("New spec"))
+    # The choices are the seller's spec names: people's words (see templatetags/user_content).
+    spec_code = forms.ChoiceField(
+        label=_("New spec"), widget=forms.Select(attrs={"data-user-content": ""})
+    )
     quantity = forms.IntegerField(
         label=_("Quantity"), min_value=1, max_value=limits.MAX_PURCHASE_LIMIT
     )
@@ -75,7 +79,11 @@ class AutoRepurchaseForm(forms.Form):
         initial="percent",
     )
     threshold = forms.IntegerField(label=_("Threshold"), min_value=1, required=False)
-    spec_code = forms.ChoiceField(label=_("Package to buy"), required=False)
+    spec_code = forms.ChoiceField(
+        label=_("Package to buy"),
+        required=False,
+        widget=forms.Select(attrs={"data-user-content": ""}),
+    )
 
     def __init__(self, *args, specs=(), **kwargs):
         super().__init__(*args, **kwargs)

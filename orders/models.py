@@ -223,7 +223,9 @@ class Order(models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="orders", verbose_name=_("product")
     )
-    spec = models.ForeignKey(Spec, on_delete=models.PROTECT, related_name="+")
+    spec = models.ForeignKey(
+        Spec, on_delete=models.PROTECT, related_name="+", verbose_name=_("spec")
+    )
     subscription = models.ForeignKey(
         Subscription,
         on_delete=models.PROTECT,
@@ -243,7 +245,12 @@ class Order(models.Model):
     billing_mode = models.CharField(_("billing mode"), max_length=16, choices=BillingMode.choices)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
     )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     period = models.CharField(_("period"), max_length=10, blank=True)  # Price.Period
@@ -255,7 +262,12 @@ class Order(models.Model):
     voucher_discount = models.DecimalField(_("vouchers"), default=0, **MONEY)
     amount = models.DecimalField(_("amount payable"), **MONEY)
     private_offer = models.ForeignKey(
-        PrivateOffer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        PrivateOffer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("private offer"),
     )
     voucher_grants = models.ManyToManyField(
         VoucherGrant, blank=True, related_name="orders", verbose_name=_("vouchers")
@@ -359,7 +371,9 @@ class SignedAgreement(models.Model):
         related_name="signed_agreements",
         verbose_name=_("seller"),
     )
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
     product_name = models.CharField(_("product"), max_length=120)
     version_number = models.PositiveIntegerField(_("product version"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -399,8 +413,18 @@ class Unsubscription(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="unsubscriptions", verbose_name=_("order")
     )
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="unsubscriptions")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("buyer"),
+    )
+    seller = models.ForeignKey(
+        Seller,
+        on_delete=models.PROTECT,
+        related_name="unsubscriptions",
+        verbose_name=_("seller"),
+    )
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
@@ -469,7 +493,12 @@ class Refund(models.Model):
     to_coupon = models.DecimalField(_("to cash coupons"), default=0, **MONEY)
     reason = models.CharField(_("reason"), max_length=200)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
@@ -508,9 +537,19 @@ class ProvisioningCall(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="calls")
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="calls",
+        verbose_name=_("purchased service"),
+    )
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+        Order,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("order"),
     )
     sequence = models.PositiveIntegerField(_("sequence"))
     activity = models.CharField(_("activity"), max_length=24, choices=Activity.choices)
@@ -562,7 +601,10 @@ class UsageRecord(models.Model):
     retried deduction count once."""
 
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, related_name="usage_records"
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="usage_records",
+        verbose_name=_("purchased service"),
     )
     key = models.CharField(_("idempotency key"), max_length=100)
     amount = models.PositiveIntegerField(_("amount"))

@@ -12,9 +12,20 @@ then record its result. Claims respect per-subscription order: a call is not cla
 while an earlier sequence of the same subscription is still pending or sending.
 
 The dispatcher is `settings.PROVISIONING_DISPATCHER` (a dotted path to a class with
-`send(call) -> Result`). The provisioning issue (04) fills it with the signed HTTP
-client and its retry windows; until then `NullDispatcher` marks every call succeeded
-without any network, so the order lifecycle works end to end.
+`send(call) -> Result`): `orders.isv.dispatcher.HttpDispatcher` sends the signed calls
+with their retry windows (04); `NullDispatcher` marks every call succeeded without any
+network (tests of the order lifecycle that don't care about the seller's server).
+
+Claims: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` in a short transaction, then the
+rows are marked "sending" with a lease; elsewhere (SQLite) one conditional UPDATE per row.
+Either way a row is claimed by one worker only. The retry schedule is the row's
+`next_attempt_at`, never a broker countdown; the beat sweeper (`calls_sweep`) enqueues
+dispatch tasks while due rows exist, so a lost broker message loses nothing.
+
+Final failure of any call: the seller is e-mailed (account e-mail, and the mailbox of the
+product's customer-service group); of newInstance, also the automatic full refund (the
+buyer is e-mailed by the unsubscription) and the product's health check
+(`orders.isv.health`).
 """
 
 from __future__ import annotations
@@ -26,10 +37,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from .models import ProvisioningCall, Subscription
 
@@ -81,15 +93,34 @@ def call_enqueue(
         last = ProvisioningCall.objects.filter(subscription=subscription).aggregate(
             last=Max("sequence")
         )["last"]
+        now = timezone.now()
         call = ProvisioningCall.objects.create(
             subscription=subscription,
             order=order,
             sequence=(last or 0) + 1,
             activity=activity,
             payload=payload,
+            next_attempt_at=now,
+            window_ends_at=now + call_window(activity),
         )
         transaction.on_commit(functools.partial(_kick, call.pk))
     return call
+
+
+def call_window(activity: str) -> timedelta:
+    """How long a call of `activity` is retried (04 › Retries; reference §1.13)."""
+    Activity = ProvisioningCall.Activity
+    hours = {
+        Activity.NEW_INSTANCE: settings.ISV_WINDOW_NEW_INSTANCE_HOURS,
+        Activity.UPGRADE_INSTANCE: settings.ISV_WINDOW_UPGRADE_HOURS,
+    }.get(activity, settings.ISV_WINDOW_OTHER_HOURS)
+    return timedelta(hours=float(hours))
+
+
+def window_end(call: ProvisioningCall) -> datetime:
+    """The end of `call`'s retry window (rows written before windows existed: from
+    their creation)."""
+    return call.window_ends_at or (call.created_at + call_window(call.activity))
 
 
 def _kick(call_id: int) -> None:
@@ -107,40 +138,71 @@ def _claimable(now: datetime) -> Q:
     return Q(status=PENDING, next_attempt_at__lte=now) | Q(status=SENDING, next_attempt_at__lte=now)
 
 
-def calls_claim(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) -> list[int]:
-    """Claim up to `limit` due calls, each with a conditional UPDATE; the ids claimed.
-
-    Claiming sets status "sending" and pushes `next_attempt_at` to the end of the lease,
-    so that a second worker's UPDATE on the same row matches nothing.
-    """
-    now = now or timezone.now()
+def _due(now: datetime):
     earlier_open = ProvisioningCall.objects.filter(
         subscription=OuterRef("subscription"),
         sequence__lt=OuterRef("sequence"),
         status__in=[PENDING, SENDING],
     )
+    return ProvisioningCall.objects.filter(_claimable(now)).filter(~Exists(earlier_open))
+
+
+def calls_claim(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) -> list[int]:
+    """Claim up to `limit` due calls; the ids claimed.
+
+    Claiming sets status "sending" and pushes `next_attempt_at` to the end of the lease.
+    PostgreSQL: the due rows are locked with `FOR UPDATE SKIP LOCKED` (another worker's
+    claim skips them instead of waiting) and marked in the same short transaction.
+    Elsewhere: one conditional UPDATE per candidate, so that a second worker's UPDATE on
+    the same row matches nothing.
+    """
+    now = now or timezone.now()
+    lease = {"status": SENDING, "next_attempt_at": now + CLAIM_LEASE, "attempts": F("attempts") + 1}
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            claimed = list(
+                _due(now)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("next_attempt_at", "id")
+                .values_list("id", flat=True)[:limit]
+            )
+            if claimed:
+                ProvisioningCall.objects.filter(pk__in=claimed).update(**lease)
+        return claimed
     candidates = list(
-        ProvisioningCall.objects.filter(_claimable(now))
-        .filter(~Exists(earlier_open))
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
+        _due(now).order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit]
     )
     claimed = []
     for call_id in candidates:
-        taken = (
-            ProvisioningCall.objects.filter(pk=call_id)
-            .filter(_claimable(now))
-            .update(status=SENDING, next_attempt_at=now + CLAIM_LEASE, attempts=F("attempts") + 1)
-        )
+        taken = ProvisioningCall.objects.filter(pk=call_id).filter(_claimable(now)).update(**lease)
         if taken:
             claimed.append(call_id)
     return claimed
+
+
+def calls_due_count(*, now: datetime | None = None) -> int:
+    """How many calls could be claimed now (pending and due, or with a lapsed lease)."""
+    return _due(now or timezone.now()).count()
+
+
+def calls_sweep(*, now: datetime | None = None, max_tasks: int = 10) -> int:
+    """Beat: enqueue one dispatch task per batch of due calls (at most `max_tasks`); the
+    number of tasks enqueued. Covers kicks lost with the broker and retries coming due."""
+    from orders.tasks.checkout import dispatch_provisioning_calls
+
+    due = calls_due_count(now=now)
+    tasks = min(max_tasks, -(-due // DISPATCH_BATCH))
+    for _n in range(tasks):
+        dispatch_provisioning_calls.delay()
+    return tasks
 
 
 def call_record(*, call_id: int, result: Result) -> ProvisioningCall:
     """Record one attempt's result on a claimed call (only while it is still "sending")."""
     now = timezone.now()
     fields: dict = {"last_error": result.error[:2000]}
+    if result.response is not None:
+        fields["response"] = result.response
     if result.ok:
         fields.update(status=ProvisioningCall.Status.SUCCEEDED, finished_at=now)
     elif result.retry_at is not None:
@@ -159,23 +221,129 @@ def call_record(*, call_id: int, result: Result) -> ProvisioningCall:
 def _apply_outcome(call: ProvisioningCall, result: Result) -> None:
     """What the seller's answer means for the purchased service (04 › newInstance): the
     instance is created → the service is in use; creating it finally failed → the order
-    is refunded in full automatically (03 › Unsubscribe, first row)."""
+    is refunded in full automatically (03 › Unsubscribe, first row). Any call finally
+    failed → the seller is e-mailed."""
+    if call.status == ProvisioningCall.Status.FAILED:
+        _notify_final_failure(call)
     if call.activity != ProvisioningCall.Activity.NEW_INSTANCE:
         return
     # Imported here: the services enqueue calls through this module.
     from .services.subscriptions import subscription_activate
     from .services.unsubscribe import unsubscription_provisioning_failed
 
+    subscription = call.subscription
     if call.status == ProvisioningCall.Status.SUCCEEDED:
+        if subscription.status not in (Subscription.Status.PENDING, Subscription.Status.ACTIVE):
+            logger.warning("call %s succeeded for a %s subscription", call.pk, subscription.status)
+            return
         answer = result.response if isinstance(result.response, dict) else {}
         info = answer.get("appInfo")
+        if isinstance(info, dict) and answer.get("encryptType"):
+            info = {**info, "encryptType": str(answer["encryptType"])}
         subscription_activate(
-            subscription=call.subscription,
+            subscription=subscription,
             instance_id=str(answer.get("instanceId") or ""),
             access_info=info if isinstance(info, dict) else None,
         )
-    elif call.status == ProvisioningCall.Status.FAILED and call.order_id:
-        unsubscription_provisioning_failed(order_id=call.order_id)
+    elif call.status == ProvisioningCall.Status.FAILED:
+        answer = result.response if isinstance(result.response, dict) else {}
+        if answer.get("instanceId") and not subscription.instance_id:
+            # Created asynchronously but never finished: the refund's releaseInstance
+            # names it, so that the seller can clean it up.
+            Subscription.objects.filter(pk=subscription.pk).update(
+                instance_id=str(answer["instanceId"])[:64]
+            )
+        if call.order_id:
+            unsubscription_provisioning_failed(order_id=call.order_id)
+        transaction.on_commit(functools.partial(_kick_health, subscription.product_id))
+
+
+def _notify_final_failure(call: ProvisioningCall) -> None:
+    from .isv.messages import notify_call_failed
+
+    notify_call_failed(call)
+
+
+def _kick_health(product_id: int) -> None:
+    from orders.tasks.checkout import check_interface_health
+
+    try:
+        check_interface_health.delay(product_id)
+    except Exception:
+        # The beat job checks every product with failures this month.
+        logger.exception("could not enqueue the health check of product %s", product_id)
+
+
+@transaction.atomic
+def call_restart(*, call_id: int, actor, seller=None) -> ProvisioningCall:
+    """Restart 重新启动 a finally failed call by hand (04 › production interface messages):
+    a new retry window from now, back to "pending", `restarted_by` set, a history row.
+
+    `seller` given: the seller center (the call must be of the seller's product, else
+    "doesn't exist"); otherwise an operator holding `orders.restart_provisioningcall`.
+    A create-instance call whose order was refunded meanwhile can't be restarted (the
+    purchased service is gone; the buyer buys again).
+    """
+    from marketplace.core.audit import move_to
+    from marketplace.core.exceptions import DomainError
+    from marketplace.core.permissions import check_operator_permission
+
+    rows = ProvisioningCall.objects.select_for_update().select_related("subscription")
+    if seller is not None:
+        rows = rows.filter(subscription__seller=seller)
+    else:
+        check_operator_permission(
+            actor,
+            "orders.restart_provisioningcall",
+            _("You don't have the permission to restart provisioning calls."),
+        )
+    call = rows.filter(pk=call_id).first()
+    if call is None:
+        raise DomainError(_("This call doesn't exist."))
+    if call.status != ProvisioningCall.Status.FAILED:
+        raise DomainError(_("Only a failed call can be restarted."))
+    if (
+        call.activity == ProvisioningCall.Activity.NEW_INSTANCE
+        and call.subscription.status != Subscription.Status.PENDING
+    ):
+        raise DomainError(
+            _("The order of this call was refunded: its instance can no longer be created.")
+        )
+    now = timezone.now()
+    call.next_attempt_at = now
+    call.window_ends_at = now + call_window(call.activity)
+    call.restarted_by = actor if getattr(actor, "is_authenticated", False) else None
+    call.finished_at = None
+    move_to(
+        call,
+        PENDING,
+        action="restart",
+        actor=actor,
+        also_save=["next_attempt_at", "window_ends_at", "restarted_by", "finished_at"],
+    )
+    transaction.on_commit(functools.partial(_kick, call.pk))
+    return call
+
+
+def calls_purge_succeeded(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Beat (daily): delete succeeded calls finished more than ISV_CALL_RETENTION_DAYS ago,
+    with their attempts, in set-based batches; how many calls were deleted."""
+    from .models import CallAttempt
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ISV_CALL_RETENTION_DAYS)
+    old = ProvisioningCall.objects.filter(
+        status=ProvisioningCall.Status.SUCCEEDED, finished_at__lt=cutoff
+    )
+    deleted = 0
+    while True:
+        ids = list(old.values_list("id", flat=True)[:batch])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            CallAttempt.objects.filter(call_id__in=ids).delete()
+            deleted += ProvisioningCall.objects.filter(pk__in=ids)._raw_delete(
+                ProvisioningCall.objects.db
+            )
 
 
 def calls_dispatch(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) -> int:

@@ -7,21 +7,39 @@ pages read through `orders.selectors_lists`.
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
-from marketplace.catalog.models import Product, Spec
+from marketplace.catalog.models import Product, ProductVersion, Spec, SpecAttribute
+from sellers.models import TestAccount
 
 from .models import Order
 
 # --- checkout -------------------------------------------------------------------------------
 
+# Versions a seller's test account may buy besides the one on sale (test orders,
+# `orders.services.checkout` docstring): not drafts, rejected or superseded versions.
+TEST_VERSION_STATUSES = (ProductVersion.Status.PENDING_REVIEW, ProductVersion.Status.APPROVED)
 
-def spec_for_checkout(*, product_id: int, spec_code: str) -> Spec | None:
+
+def _checkout_specs():
+    # The attributes with their names in one query: checkout checks them from here.
+    return Spec.objects.select_related("version__product__seller").prefetch_related(
+        "prices",
+        Prefetch("attributes", queryset=SpecAttribute.objects.select_related("attribute")),
+    )
+
+
+def spec_for_checkout(*, product_id: int, spec_code: str, buyer=None) -> Spec | None:
     """The spec `spec_code` of the version on sale of listed product `product_id`, with
-    its prices and attributes; None when there is no such spec on sale."""
-    return (
-        Spec.objects.select_related("version__product__seller")
-        .prefetch_related("prices", "attributes__attribute")
+    its prices and attributes; None when there is no such spec on sale.
+
+    With `buyer` a test account of the product's seller, and the product not on sale:
+    the spec of the product's latest version that is pending review or approved and
+    has specs (test orders, `orders.services.checkout` docstring). That lookup is only
+    tried when there is no spec on sale, so real buyers pay no query for it.
+    """
+    spec = (
+        _checkout_specs()
         .filter(
             code=spec_code,
             version__product_id=product_id,
@@ -30,6 +48,23 @@ def spec_for_checkout(*, product_id: int, spec_code: str) -> Spec | None:
         )
         .first()
     )
+    if spec is not None or buyer is None or not buyer.is_authenticated:
+        return spec
+    seller_id = TestAccount.objects.filter(user_id=buyer.pk).values_list("seller_id", flat=True)
+    version = (
+        ProductVersion.objects.filter(
+            product_id=product_id,
+            product__seller_id__in=seller_id,
+            status__in=TEST_VERSION_STATUSES,
+            specs__isnull=False,
+        )
+        .order_by("-number")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if version is None:
+        return None
+    return _checkout_specs().filter(version_id=version, code=spec_code).first()
 
 
 def order_list_for_buyer_api(*, buyer) -> QuerySet[Order]:

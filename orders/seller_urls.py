@@ -4,7 +4,7 @@ seller center's root, inside the "seller" namespace: each topic adds its own pat
 
 from django.urls import path, re_path
 
-from .seller_views import offers, unsubscriptions
+from .seller_views import console, interface_messages, offers, unsubscriptions
 from .seller_views import orders as seller_orders
 from .urls import NUMBER
 
@@ -18,6 +18,26 @@ urlpatterns = [
     re_path(rf"^orders/{NUMBER}/$", seller_orders.order_detail, name="order_detail"),
     path("agreements/", seller_orders.agreement_list, name="agreement_list"),
     re_path(rf"^agreements/{NUMBER}/$", seller_orders.agreement_detail, name="agreement_detail"),
+    # Application tools › Interface debugging (orders.seller_views.console).
+    path("interface-console/", console.console, name="interface_console"),
+    path("interface-console/preview/", console.console_preview, name="interface_console_preview"),
+    path("interface-console/send/", console.console_send, name="interface_console_send"),
+    path("interface-console/tests/", console.test_case_create, name="interface_test_case_create"),
+    path(
+        "interface-console/tests/<int:pk>/run/",
+        console.test_case_run,
+        name="interface_test_case_run",
+    ),
+    path(
+        "interface-console/tests/<int:pk>/delete/",
+        console.test_case_delete,
+        name="interface_test_case_delete",
+    ),
+    path(
+        "interface-console/<int:product_pk>/conformance/",
+        console.conformance,
+        name="interface_conformance",
+    ),
     # Unsubscription requests (orders.seller_views.unsubscriptions).
     path("unsubscriptions/", unsubscriptions.unsubscription_list, name="unsubscriptions"),
     path(
@@ -34,5 +54,19 @@ urlpatterns = [
         "unsubscriptions/<int:pk>/refuse/",
         unsubscriptions.unsubscription_refuse_view,
         name="unsubscription_refuse",
+    ),
+    # Production interface messages (orders.seller_views.interface_messages).
+    path(
+        "interface-messages/", interface_messages.interface_messages, name="interface_messages"
+    ),
+    path(
+        "interface-messages/<int:pk>/",
+        interface_messages.interface_message_detail,
+        name="interface_message_detail",
+    ),
+    path(
+        "interface-messages/<int:pk>/restart/",
+        interface_messages.interface_message_restart,
+        name="interface_message_restart",
     ),
 ]

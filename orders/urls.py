@@ -1,7 +1,7 @@
 # The orders URL namespace; pages arrive with the capability that needs them.
 from django.urls import path, re_path
 
-from .views import checkout, lists, services, unsubscribe
+from .views import checkout, kit, licenses, lists, services, unsubscribe
 
 app_name = "orders"
 
@@ -29,6 +29,10 @@ urlpatterns: list = [
         services.service_auto_repurchase,
         name="service_auto_repurchase",
     ),
+    path("licenses/<int:pk>/claim/", licenses.license_claim, name="license_claim"),
+    # Buyer center › Purchased services › Bind to enterprise (orders.views.kit).
+    path("services/<int:pk>/enterprise/", kit.service_kit_bind, name="service_kit_bind"),
+    path("services/<int:pk>/enterprise/retry/", kit.service_kit_retry, name="service_kit_retry"),
     re_path(rf"^{NUMBER}/unsubscribe/$", unsubscribe.unsubscribe, name="unsubscribe"),
     path(
         "unsubscriptions/<int:pk>/withdraw/",

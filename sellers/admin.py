@@ -29,7 +29,17 @@ from marketplace.core.admin_actions import (
 from marketplace.core.private_files import private_url
 
 from . import services
-from .models import BusinessInfo, JointCertification, Seller, ServiceGroup, StoreImage, StorePage
+from .models import (
+    AccessKey,
+    BusinessInfo,
+    JointCertification,
+    Seller,
+    ServiceGroup,
+    StoreImage,
+    StorePage,
+    TestAccount,
+)
+from .services import credentials
 
 
 def _reject_each(modeladmin, request, queryset, *, action: str, title: str, reject: Callable):
@@ -412,3 +422,77 @@ class StorePageAdmin(ReadOnlyAdmin):
     search_help_text = gettext_lazy("Search by store name or company name.")
     list_select_related = ["seller"]
     inlines = [StoreImageInline]
+
+
+# --- application credentials (issue 9) --------------------------------------------------------
+
+
+@admin.register(AccessKey)
+class AccessKeyAdmin(ReadOnlyAdmin):
+    """Metadata only: the secret is never shown (not even encrypted). Revoking a key (a
+    leaked secret the seller can't reach) needs `sellers.change_accesskey`, which no
+    operator group holds: superusers only."""
+
+    list_display = [
+        "key_id",
+        "seller",
+        "kind",
+        "key_status",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key_id", "seller__store_name", "seller__company_name"]
+    search_help_text = gettext_lazy("Search by key ID, store name or company name.")
+    list_select_related = ["seller"]
+    fields = [
+        "key_id",
+        "seller",
+        "kind",
+        "key_status",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "history",
+    ]
+    readonly_fields = fields
+    actions = ["revoke_keys"]
+
+    has_revoke_permission = has_perm("sellers.change_accesskey")
+
+    @admin.display(description=gettext_lazy("status"))
+    def key_status(self, obj: AccessKey) -> str:
+        if obj.revoked_at:
+            return _("Revoked")
+        if not credentials.access_key_usable(obj):
+            return _("Expired")
+        return _("Rotated: expiring") if obj.expires_at else _("Active")
+
+    @admin.display(description=gettext_lazy("history"))
+    def history(self, obj: AccessKey) -> str:
+        return history_table(obj)
+
+    @admin.action(description=gettext_lazy("Revoke the selected keys"), permissions=["revoke"])
+    def revoke_keys(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda key: credentials.access_key_revoke(key=key, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d key revoked.", "%(count)d keys revoked.", n) % {"count": n}
+            ),
+        )
+
+
+@admin.register(TestAccount)
+class TestAccountAdmin(ReadOnlyAdmin):
+    list_display = ["user", "seller", "created_at"]
+    search_fields = ["user__username", "seller__store_name", "seller__company_name"]
+    search_help_text = gettext_lazy("Search by account name, store name or company name.")
+    list_select_related = ["user", "seller"]
+    fields = ["user", "seller", "created_at"]
+    readonly_fields = fields

@@ -87,5 +87,22 @@ class SellersConfig(AppConfig):
                 visible=_status_in(status.ACTIVE, status.EXIT_PENDING),
             ),
         ]
+        # Application tools 应用工具 (issue 9): the pages are orders.seller_views.credentials.
+        tools = _("Application tools")
+        for order, label, url_name in (
+            (400, _("Access keys"), "seller:access_key_list"),
+            (410, _("Production interface"), "seller:interface_list"),
+            (430, _("Test accounts"), "seller:test_account_list"),
+        ):
+            entries.append(
+                NavEntry(
+                    "seller",
+                    label,
+                    url_name,
+                    order=order,
+                    group=tools,
+                    visible=_status_in(status.ACTIVE, status.EXIT_PENDING),
+                )
+            )
         for entry in entries:
             register(entry)

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from orders.seller_views import credentials
+
 from . import views
 
 app_name = "seller"
@@ -27,4 +29,29 @@ urlpatterns = [
     # Vouchers (buyers) and private offers (orders) join the "seller" namespace too.
     path("vouchers/", include("buyers.seller_urls")),
     path("", include("orders.seller_urls")),
+    # Application tools: access keys, production interfaces, test accounts (issue 9 › 1).
+    path("credentials/keys/", credentials.access_key_list, name="access_key_list"),
+    path("credentials/keys/new/", credentials.access_key_create, name="access_key_create"),
+    path(
+        "credentials/keys/<int:pk>/rotate/",
+        credentials.access_key_rotate,
+        name="access_key_rotate",
+    ),
+    path(
+        "credentials/keys/<int:pk>/revoke/",
+        credentials.access_key_revoke,
+        name="access_key_revoke",
+    ),
+    path("credentials/interfaces/", credentials.interface_list, name="interface_list"),
+    path(
+        "credentials/interfaces/<int:product_pk>/",
+        credentials.interface_edit,
+        name="interface_edit",
+    ),
+    path("credentials/test-accounts/", credentials.test_account_list, name="test_account_list"),
+    path(
+        "credentials/test-accounts/new/",
+        credentials.test_account_create,
+        name="test_account_create",
+    ),
 ]

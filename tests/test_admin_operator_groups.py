@@ -78,3 +78,25 @@ def test_the_index_lists_the_queues_each_group_may_view(client):
     }
     client.force_login(FinanceFactory())  # sees sellers, not the product review queue
     assert queue_counts(client) == {"Onboarding applications": "1", "Exit requests": "0"}
+
+
+@pytest.mark.parametrize("make_user", GROUPS.values(), ids=GROUPS.keys())
+def test_support_and_finance_see_seller_vouchers_read_only(client, make_user):
+    """buyers.0003_operator_groups_vouchers: vouchers and the grants issued, view only."""
+    from buyers.models import Voucher, VoucherGrant
+    from tests.factories.buyers import VoucherGrantFactory
+
+    grant = VoucherGrantFactory()
+    user = make_user()
+    client.force_login(user)
+    may_view = user.groups.filter(name__in=["support", "finance"]).exists()
+    for model, obj in ((Voucher, grant.voucher), (VoucherGrant, grant)):
+        opts = model._meta
+        assert user.has_perm(f"buyers.view_{opts.model_name}") == may_view
+        for perm in ("add", "change", "delete"):
+            assert not user.has_perm(f"buyers.{perm}_{opts.model_name}")
+        change = reverse(f"admin:buyers_{opts.model_name}_change", args=[obj.pk])
+        assert client.get(_changelist(model)).status_code == (200 if may_view else 403)
+        assert client.get(change).status_code == (200 if may_view else 403)
+        assert client.post(change, {}).status_code == 403
+    assert grant.voucher.name in client.get(_changelist(Voucher)).content.decode() or not may_view

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from buyers.models import CashCoupon, CreditBill, LedgerEntry, TopUp, Wallet
+from buyers.models import CashCoupon, CreditBill, LedgerEntry, TopUp, Voucher, VoucherGrant, Wallet
 from marketplace.accounts.models import IndividualVerification, User
 from marketplace.catalog import services as catalog_services
 from marketplace.catalog.models import Category, DelistRequest, Product, ProductVersion, Region
@@ -47,6 +47,8 @@ from tests.factories.buyers import (
     CashCouponFactory,
     CreditBillFactory,
     TopUpFactory,
+    VoucherFactory,
+    VoucherGrantFactory,
     WalletFactory,
 )
 from tests.factories.catalog import CategoryFactory, RegionFactory, listed_product
@@ -249,6 +251,51 @@ CASES.update(
         CashCoupon: Case(lambda n: CashCouponFactory.create_batch(n)),
     }
 )
+
+
+def _voucher_with_products():
+    product = listed_product()
+    voucher = VoucherFactory(seller=product.seller)
+    voucher.products.add(product)
+    VoucherGrantFactory(voucher=voucher)
+    return voucher
+
+
+CASES.update(
+    {
+        Voucher: Case(
+            lambda n: [VoucherGrantFactory().voucher for _ in range(n)],
+            change_object=_voucher_with_products,
+        ),
+        VoucherGrant: Case(lambda n: VoucherGrantFactory.create_batch(n)),
+    }
+)
+
+
+def _isv_cases() -> dict:
+    """Issue 9 credentials admins (imported here so the block stays self-contained)."""
+    from orders.models import ProductInterface
+    from sellers.models import AccessKey
+    from sellers.models import TestAccount as SellerTestAccount
+    from tests.factories.isv import (
+        AccessKeyFactory,
+        ProductInterfaceFactory,
+        TestAccountFactory,
+    )
+
+    def joint_interfaces(n: int) -> None:
+        for interface in ProductInterfaceFactory.create_batch(n):
+            interface.kit_access_key = AccessKeyFactory(seller=interface.product.seller)
+            interface.save()
+
+    return {
+        AccessKey: Case(lambda n: AccessKeyFactory.create_batch(n)),
+        ProductInterface: Case(joint_interfaces),
+        SellerTestAccount: Case(lambda n: TestAccountFactory.create_batch(n)),
+    }
+
+
+CASES.update(_isv_cases())
 
 
 # The review queue once more with every status, so rows of every state are listed.

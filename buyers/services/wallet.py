@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -134,16 +134,33 @@ def _entry(wallet_id: int, *, account: str, kind: str, amount: Decimal, after, k
         raise DomainError(_("This payment movement was already recorded.")) from exc
 
 
+def _add_to_balance(wallet_id: int, amount: Decimal) -> Decimal | None:
+    """The conditional UPDATE of the balance (never below zero), returning the balance
+    after it in the same statement (PostgreSQL and SQLite ≥ 3.35 both have RETURNING;
+    the ORM's update() can't return it); None when the WHERE clause refused."""
+    ops = connection.ops
+    table = ops.quote_name(Wallet._meta.db_table)  # the model's own name; values are params
+    sql = f"UPDATE {table} SET balance = balance + %s, updated_at = %s WHERE id = %s"  # noqa: S608
+    params = [amount, ops.adapt_datetimefield_value(timezone.now()), wallet_id]
+    if amount < 0:
+        sql += " AND balance >= %s"
+        params.append(-amount)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING balance", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # PostgreSQL answers a Decimal; SQLite a number, made exact to the cent here.
+    return to_money(row[0] if isinstance(row[0], Decimal) else Decimal(str(row[0])))
+
+
 def move_balance(wallet_id: int, amount: Decimal, *, kind: str, key: str, **kw) -> LedgerEntry:
     """Add `amount` (signed) to the balance; never below zero (InsufficientFunds)."""
-    rows = Wallet.objects.filter(pk=wallet_id)
-    if amount < 0:
-        rows = rows.filter(balance__gte=-amount)
-    if not rows.update(balance=F("balance") + amount, updated_at=timezone.now()):
+    after = _add_to_balance(wallet_id, amount)
+    if after is None:
         raise InsufficientFunds(
             _("Your balance is not enough to pay %(amount)s.") % {"amount": -amount}
         )
-    after = Wallet.objects.filter(pk=wallet_id).values_list("balance", flat=True).get()
     return _entry(
         wallet_id, account=Account.BALANCE, kind=kind, amount=amount, after=after, key=key, **kw
     )
@@ -233,6 +250,31 @@ def payment_charge(
     a method the product does not allow, a coupon that is not the buyer's or not usable,
     or an order that was charged already. Runs in the caller's transaction: if the order
     can't be paid, the caller rolls every movement back."""
+    return payment_charge_in_transaction(
+        buyer=buyer,
+        product=product,
+        order_number=order_number,
+        amount=amount,
+        method=method,
+        coupon_ids=coupon_ids,
+    )
+
+
+def payment_charge_in_transaction(
+    *,
+    buyer,
+    product: Product,
+    order_number: str,
+    amount: Decimal,
+    method: str,
+    coupon_ids: Sequence[int] = (),
+) -> Charge:
+    """`payment_charge` without its own savepoint, for a caller inside its own atomic
+    block that lets every error out of it (the order payment: its block rolls the
+    partial movements back). Catching an error of this and going on in the same block
+    is wrong: use `payment_charge`."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("payment_charge_in_transaction runs inside an atomic block")
     amount = to_money(amount)
     if amount < 0:
         raise DomainError(_("The amount to pay can't be negative."))
@@ -475,6 +517,7 @@ __all__ = [
     "InsufficientFunds",
     "PaymentMethods",
     "payment_charge",
+    "payment_charge_in_transaction",
     "payment_methods",
     "payment_refund",
     "wallet_for",

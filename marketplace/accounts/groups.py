@@ -2,10 +2,10 @@
 
 The data migrations `0009_operator_groups` and `0011_operator_groups_delisting_and_unlocks`
 (and the apps' own: `orders.0002_operator_groups_orders`,
-`buyers.0002_operator_groups_money`) define them; this module only makes them again, the
-same way, where a database lost them after migrating (a test that flushes its tables, a
-hand-emptied table), so that `seed_demo` and the test factories never hold a second copy
-of the table.
+`buyers.0002_operator_groups_money`, `buyers.0003_operator_groups_vouchers` ...) define
+them; this module only makes them again, the same way, where a database lost them after
+migrating (a test that flushes its tables, a hand-emptied table), so that `seed_demo`
+and the test factories never hold a second copy of the table.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ _MIGRATIONS = (
         "add_permissions",
     ),
     ("orders.migrations.0002_operator_groups_orders", "add_permissions"),
+    ("orders.migrations.0004_restart_provisioningcall_support", "add_permissions"),
     ("buyers.migrations.0002_operator_groups_money", "add_permissions"),
+    ("buyers.migrations.0003_operator_groups_vouchers", "add_permissions"),
+    ("sellers.migrations.0008_operator_groups_credentials", "add_permissions"),
 )
 
 

@@ -33,6 +33,19 @@ Decisions (README › Orders):
 - The buyer's account row is locked for the duration of `order_place`: one buyer's
   concurrent checkouts are serialised, so purchase limits, one-trial-per-account and the
   idempotency key hold under races; different buyers never wait on each other.
+- Test orders (issue 9; `sellers.TestAccount`): a seller's test account buys that
+  seller's products without money. The order is `is_test`, keeps its list price and
+  breakdown for display, and its amount is 0: no wallet movement, no private offer, no
+  vouchers (ignored if sent), no stock taken or returned. Besides listed products it may
+  buy the seller's products that are not on sale: the latest version that is pending
+  review or approved (not drafts: they are still being edited and have passed none of
+  the submission checks; not rejected or superseded versions) — see
+  `orders.selectors.spec_for_checkout`. The allowlists and purchase limits (rules about
+  who may buy) don't apply; every other check does (one subscription per account, one
+  trial, region, attributes). Paying it runs `subscription_apply_paid` like any order,
+  so provisioning calls go to the seller's server for real. A test account can't buy
+  another seller's products: it is refused (test accounts exist only to test the
+  seller's own products; buying for real needs a real account).
 """
 
 from __future__ import annotations
@@ -45,12 +58,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buyers.services.vouchers import voucher_discount, voucher_grants_use
-from buyers.services.wallet import Charge, payment_charge
+from buyers.services.wallet import Charge, payment_charge_in_transaction
 from marketplace.catalog.models import (
     AllowlistEntry,
     AttributeName,
@@ -64,7 +77,7 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.sales import SoldOut, stock_return, stock_take
 from marketplace.core import limits
-from marketplace.core.audit import log_transition, move_to
+from marketplace.core.audit import move_to
 from marketplace.core.exceptions import DomainError
 from marketplace.core.money import to_money
 from orders.hooks import run_paid_hooks
@@ -76,7 +89,10 @@ from orders.models import (
     SignedAgreement,
     Subscription,
 )
+from orders.selectors import TEST_VERSION_STATUSES
+from orders.services.history import history_row, history_save
 from orders.services.offers import offer_discount, private_offer_for
+from sellers.models import TestAccount
 
 __all__ = [
     "ALREADY_SUBSCRIBED_CODE",
@@ -154,6 +170,10 @@ class Quote:
     region: Region | None = None
     agreement_kind: str = SignedAgreement.Kind.AGREEMENT
     agreement_text: str = ""
+    # The product as read by the checks (placing and paying reuse it), and whether the
+    # buyer is a test account of its seller (README › Test orders).
+    product: Product | None = None
+    is_test: bool = False
 
     @property
     def ok(self) -> bool:
@@ -216,14 +236,40 @@ def _live_orders(*, buyer, product: Product):
     return Order.objects.filter(buyer=buyer, product=product, status__in=LIVE_STATUSES)
 
 
-def _check_buyer_allowed(*, buyer, product: Product, spec: Spec, kind: str) -> None:
+def _check_testable(*, product: Product, spec: Spec, kind: str, test_seller_id: int) -> None:
+    """A test order (module docstring): the seller's own product, listed or not yet."""
+    if product.seller_id != test_seller_id:
+        raise CheckoutProblem(
+            _("This is a test account: it can only buy its own seller's products.")
+        )
     if kind == Order.Kind.RENEWAL:
         return
-    if product.allowlist_enabled and not _on_list(product, AllowlistEntry.Kind.SALES, buyer):
+    on_sale = (
+        product.status == Product.Status.LISTED and spec.version_id == product.listed_version_id
+    )
+    if not on_sale and spec.version.status not in TEST_VERSION_STATUSES:
+        raise CheckoutProblem(
+            _("This version of the product can't be bought, not even by a test account.")
+        )
+
+
+def _check_buyer_allowed(
+    *, buyer, product: Product, spec: Spec, kind: str, is_test: bool = False
+) -> None:
+    if kind == Order.Kind.RENEWAL:
+        return
+    # The allowlists decide which real buyers may buy; a test account is the seller's own.
+    if (
+        not is_test
+        and product.allowlist_enabled
+        and not _on_list(product, AllowlistEntry.Kind.SALES, buyer)
+    ):
         raise CheckoutProblem(_("This product is sold only to users the seller specified."))
     if kind == Order.Kind.TRIAL:
-        if product.trial_allowlist_enabled and not _on_list(
-            product, AllowlistEntry.Kind.TRIAL, buyer
+        if (
+            not is_test
+            and product.trial_allowlist_enabled
+            and not _on_list(product, AllowlistEntry.Kind.TRIAL, buyer)
         ):
             raise CheckoutProblem(_("The trial is only for users the seller specified."))
         # One trial per account per product, whatever became of it (unless never paid).
@@ -380,7 +426,10 @@ def _check_attributes(*, spec: Spec, attributes) -> dict:
         attributes = {}
     if not isinstance(attributes, dict):
         raise CheckoutProblem(_("Attributes must be names with values."), field="attributes")
-    rows = list(spec.attributes.select_related("attribute"))
+    if "attributes" in getattr(spec, "_prefetched_objects_cache", {}):
+        rows = list(spec.attributes.all())  # spec_for_checkout loaded them with their names
+    else:
+        rows = list(spec.attributes.select_related("attribute"))
     known = {row.attribute.name: row for row in rows}
     unknown = sorted(str(name) for name in attributes if name not in known)
     if unknown:
@@ -449,6 +498,16 @@ def _price(
     price_override: Decimal | None,
 ) -> None:
     quote.price = price
+    if quote.is_test:
+        # Shown as it would cost, charged nothing: no offer, no vouchers (module docstring).
+        quote.unit_price = to_money(price_override if price_override is not None else price.amount)
+        quote.list_amount = (
+            quote.unit_price
+            if price_override is not None
+            else to_money(price.amount * quantity * periods)
+        )
+        quote.amount = ZERO
+        return
     if price_override is not None:
         quote.unit_price = to_money(price_override)
         quote.list_amount = quote.unit_price
@@ -503,19 +562,25 @@ def _evaluate(
     subscription,
     price_override,
     check_stock: bool,
+    test_seller_id: int | None,
 ) -> tuple[Quote, int, int, list[int]]:
     """Run every check in the order the buyer reads them, then price. Raises the first
-    problem; returns the quote and the cleaned quantity, periods and voucher ids."""
+    problem; returns the quote and the cleaned quantity, periods and voucher ids.
+    `test_seller_id`: the seller the buyer is a test account of (None: a real buyer)."""
     if buyer is None or not buyer.is_authenticated:
         raise CheckoutProblem(_("Log in to buy."))
     # Read fresh: the caller's product may be an older copy (listing and sales settings
     # change under it), and every check below must see what is true now.
     product = Product.objects.get(pk=spec.version.product_id)
-    quote = Quote()
+    is_test = test_seller_id is not None
+    quote = Quote(product=product, is_test=is_test)
     quote.kind = kind = _resolve_kind(spec, kind)
     _check_subscription(buyer=buyer, spec=spec, kind=kind, subscription=subscription)
-    _check_listed(product=product, spec=spec, kind=kind)
-    _check_buyer_allowed(buyer=buyer, product=product, spec=spec, kind=kind)
+    if is_test:
+        _check_testable(product=product, spec=spec, kind=kind, test_seller_id=test_seller_id)
+    else:
+        _check_listed(product=product, spec=spec, kind=kind)
+    _check_buyer_allowed(buyer=buyer, product=product, spec=spec, kind=kind, is_test=is_test)
     if kind in STARTING_KINDS:
         _check_already_subscribed(buyer=buyer, product=product, spec=spec, kind=kind)
     quote.region = _check_region(product=product, region=region, kind=kind)
@@ -527,11 +592,12 @@ def _evaluate(
         quote.attributes = dict(subscription.attributes)
     else:
         quote.attributes = _check_attributes(spec=spec, attributes=attributes)
-    _check_limits(buyer=buyer, product=product, spec=spec, quantity=quantity, kind=kind)
-    if check_stock:
-        _check_stock_now(product=product, spec=spec, quantity=quantity, kind=kind)
+    if not is_test:  # purchase limits and stock are about real sales
+        _check_limits(buyer=buyer, product=product, spec=spec, quantity=quantity, kind=kind)
+        if check_stock:
+            _check_stock_now(product=product, spec=spec, quantity=quantity, kind=kind)
     quote.agreement_kind, quote.agreement_text = agreement_for(spec)
-    grant_ids = _clean_grant_ids(voucher_grant_ids)
+    grant_ids = [] if is_test else _clean_grant_ids(voucher_grant_ids)
     _price(
         quote=quote,
         buyer=buyer,
@@ -581,6 +647,7 @@ def order_quote(
             subscription=subscription,
             price_override=price_override,
             check_stock=True,
+            test_seller_id=_test_seller_id(buyer),
         )
     except DomainError as exc:
         quote = Quote(problems=[exc.message], kind=kind)
@@ -620,15 +687,23 @@ def _price_anyway(*, quote: Quote, buyer, spec: Spec, quantity, periods, period,
         pass
 
 
+def _test_seller_id(buyer) -> int | None:
+    """The seller whose test account `buyer` is (None: a real buyer)."""
+    if buyer is None or not buyer.is_authenticated:
+        return None
+    return TestAccount.objects.filter(user_id=buyer.pk).values_list("seller_id", flat=True).first()
+
+
 def _existing(*, buyer, idempotency_key: str) -> Order | None:
     if not idempotency_key:
         return None
     return Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
 
 
-def _takes_stock(kind: str) -> bool:
-    # A renewal extends a unit already sold: no stock (see the module's docstring).
-    return kind != Order.Kind.RENEWAL
+def _takes_stock(order: Order) -> bool:
+    # A renewal extends a unit already sold, a test order sells nothing: no stock (see the
+    # module's docstring).
+    return order.kind != Order.Kind.RENEWAL and not order.is_test
 
 
 @transaction.atomic
@@ -655,7 +730,7 @@ def order_place(
     Raises `DomainError` (`SoldOut` 000106, `AlreadySubscribed` 000105, or a
     `CheckoutProblem` naming its field) and changes nothing.
     """
-    order, _created = _place(
+    placed = _place(
         buyer=buyer,
         spec=spec,
         quantity=quantity,
@@ -670,7 +745,8 @@ def order_place(
         subscription=subscription,
         price_override=price_override,
     )
-    return order
+    history_save(placed.history)
+    return placed.order
 
 
 @dataclass(frozen=True)
@@ -692,10 +768,32 @@ def order_checkout(
     the payment and the order are one (03 › Buying: "one transaction"); if the payment
     fails nothing was placed. A repeated idempotency key answers the earlier order as it
     is (`created` False), paid or not, and charges nothing."""
-    order, created = _place(buyer=buyer, spec=spec, **place)
-    if created and pay_method is not None:
-        order = order_pay(order_id=order.pk, buyer=buyer, method=pay_method, coupon_ids=coupon_ids)
-    return Checkout(order=order, created=created)
+    placed = _place(buyer=buyer, spec=spec, **place)
+    if not (placed.created and pay_method is not None):
+        history_save(placed.history)
+        return Checkout(order=placed.order, created=placed.created)
+    # Paid right away: the order just inserted is this transaction's own row (no one else
+    # sees it before commit), so it is paid as loaded, with the product the checks read
+    # and the vouchers placing attached; its history rows go in with the payment's.
+    order = _pay(
+        placed.order,
+        buyer=buyer,
+        product=placed.product,
+        method=pay_method,
+        coupon_ids=coupon_ids,
+        grant_ids=placed.grant_ids,
+        history=placed.history,
+    )
+    return Checkout(order=order, created=True)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    order: Order
+    created: bool
+    product: Product | None = None  # as the checks read it (None: an earlier order)
+    grant_ids: list[int] = field(default_factory=list)
+    history: list = field(default_factory=list)  # unsaved rows: the caller saves them
 
 
 def _place(
@@ -713,9 +811,9 @@ def _place(
     kind: str = Order.Kind.NEW,
     subscription: Subscription | None = None,
     price_override: Decimal | None = None,
-) -> tuple[Order, bool]:
-    """`order_place`, also saying whether the order is new. Runs in the caller's
-    transaction."""
+) -> _Placed:
+    """`order_place`, also saying whether the order is new; the "place" history row is
+    returned unsaved. Runs in the caller's transaction."""
     if buyer is None or not buyer.is_authenticated:
         raise CheckoutProblem(_("Log in to buy."))
     idempotency_key = (idempotency_key or "").strip()
@@ -725,11 +823,24 @@ def _place(
             % {"max": MAX_IDEMPOTENCY_KEY_LENGTH}
         )
     # One checkout of this buyer at a time (module docstring): the limits, the one trial
-    # and the idempotency key are decided under this lock.
-    get_user_model().objects.select_for_update().filter(pk=buyer.pk).exists()
+    # and the idempotency key are decided under this lock. The same statement says whose
+    # test account the buyer is (a subquery: a join would lock, or refuse to lock, the
+    # test-account row too).
+    test_seller_id = (
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk=buyer.pk)
+        .annotate(
+            test_seller_id=Subquery(
+                TestAccount.objects.filter(user_id=OuterRef("pk")).values("seller_id")[:1]
+            )
+        )
+        .values_list("test_seller_id", flat=True)
+        .first()
+    )
     existing = _existing(buyer=buyer, idempotency_key=idempotency_key)
     if existing is not None:
-        return existing, False
+        return _Placed(order=existing, created=False)
     if not agreement_accepted:
         raise CheckoutProblem(
             _("Tick the box to accept the product service agreement."),
@@ -748,9 +859,10 @@ def _place(
         subscription=subscription,
         price_override=price_override,
         check_stock=False,  # taken below with a conditional UPDATE
+        test_seller_id=test_seller_id,
     )
     version = spec.version
-    product = version.product
+    product = quote.product
     now = timezone.now()
     order = Order(
         kind=quote.kind,
@@ -776,6 +888,8 @@ def _place(
         voucher_discount=quote.voucher_discount,
         amount=quote.amount,
         private_offer=quote.offer,
+        # Settlement (later) leaves test orders out: no money moved (module docstring).
+        is_test=quote.is_test,
         idempotency_key=idempotency_key,
         pay_by=now + timedelta(minutes=settings.ORDER_PAY_MINUTES),
         upgraded_from_spec_code=(
@@ -791,8 +905,8 @@ def _place(
         winner = _existing(buyer=buyer, idempotency_key=idempotency_key)
         if winner is None:
             raise
-        return winner, False
-    if _takes_stock(order.kind):
+        return _Placed(order=winner, created=False)
+    if _takes_stock(order):
         stock_take(product=product, spec_code=spec.code, quantity=quantity)
     if grant_ids:
         order.voucher_grants.set(grant_ids)
@@ -807,8 +921,13 @@ def _place(
         text=quote.agreement_text,
         signed_at=now,
     )
-    log_transition(order, action="place", to_state=order.status, actor=buyer)
-    return order, True
+    return _Placed(
+        order=order,
+        created=True,
+        product=product,
+        grant_ids=grant_ids,
+        history=[history_row(order, action="place", to_state=order.status, actor=buyer)],
+    )
 
 
 def _lock_own(*, order_id: int, buyer) -> Order:
@@ -825,9 +944,27 @@ def _lock_own(*, order_id: int, buyer) -> Order:
 @transaction.atomic
 def order_pay(*, order_id: int, buyer, method: str = "balance", coupon_ids=()) -> Order:
     """Pay the buyer's order pending payment: charge, vouchers used, subscription
-    updated, paid hooks run; one transaction. A zero amount (a trial) is paid with no
-    charge. Paying twice, a cancelled or overdue order: `DomainError`, nothing changed."""
+    updated, paid hooks run; one transaction. A zero amount (a trial, a test order) is
+    paid with no charge. Paying twice, a cancelled or overdue order: `DomainError`,
+    nothing changed."""
     order = _lock_own(order_id=order_id, buyer=buyer)
+    return _pay(order, buyer=buyer, product=None, method=method, coupon_ids=coupon_ids)
+
+
+def _pay(
+    order: Order,
+    *,
+    buyer,
+    product: Product | None,
+    method: str,
+    coupon_ids=(),
+    grant_ids: list[int] | None = None,
+    history: Sequence = (),
+) -> Order:
+    """`order_pay` of a locked (or just placed) order, in the caller's transaction.
+    `product`: the order's product as read in this transaction (None: read it);
+    `grant_ids`: the order's vouchers (None: read them); `history`: unsaved rows to
+    insert with the payment's."""
     if order.payment_status != Order.PaymentStatus.UNPAID or order.status in (
         Order.Status.PAID,
         Order.Status.PROCESSING,
@@ -842,11 +979,17 @@ def order_pay(*, order_id: int, buyer, method: str = "balance", coupon_ids=()) -
         raise DomainError(_("The time to pay this order has passed: place a new one."))
     if method not in PAYMENT_METHODS:
         raise DomainError(_("Choose how to pay: balance or credit line."))
-    product = order.product
-    if order.kind != Order.Kind.RENEWAL and product.status != Product.Status.LISTED:
+    product = product or order.product
+    # A test order may be of a product not on sale (module docstring).
+    if (
+        not order.is_test
+        and order.kind != Order.Kind.RENEWAL
+        and product.status != Product.Status.LISTED
+    ):
         raise DomainError(_("This product is no longer on sale."))
     if order.amount > 0:
-        charge = payment_charge(
+        # No savepoint of its own: an error leaves this block, which rolls back.
+        charge = payment_charge_in_transaction(
             buyer=buyer,
             product=product,
             order_number=order.number,
@@ -860,31 +1003,55 @@ def order_pay(*, order_id: int, buyer, method: str = "balance", coupon_ids=()) -
     order.paid_credit = charge.credit
     order.paid_coupon = charge.coupon
     order.paid_at = now
-    on_credit = charge.credit > 0
-    target = PAYMENT_STATUS.check(order, "pay_on_credit" if on_credit else "pay")
-    move_to(
-        order,
-        target,
-        field="payment_status",
-        action="pay_on_credit" if on_credit else "pay",
-        actor=buyer,
-        also_save=["paid_balance", "paid_credit", "paid_coupon", "paid_at"],
-    )
-    move_to(order, ORDER_STATUS.check(order, "pay"), action="pay", actor=buyer)
-    grant_ids = list(order.voucher_grants.values_list("pk", flat=True))
+    # Both state fields move in one UPDATE (with what the subscription sets, below); the
+    # two history rows are the ones `move_to` would write, inserted with the others.
+    pay_action = "pay_on_credit" if charge.credit > 0 else "pay"
+    payment_target = PAYMENT_STATUS.check(order, pay_action)
+    status_target = ORDER_STATUS.check(order, "pay")
+    rows = [
+        *history,
+        history_row(
+            order,
+            action=pay_action,
+            from_state=order.payment_status,
+            to_state=payment_target,
+            actor=buyer,
+        ),
+        history_row(
+            order, action="pay", from_state=order.status, to_state=status_target, actor=buyer
+        ),
+    ]
+    order.payment_status = payment_target
+    order.status = status_target
+    if grant_ids is None:
+        grant_ids = list(order.voucher_grants.values_list("pk", flat=True))
     if grant_ids:
         voucher_grants_use(buyer=buyer, grant_ids=grant_ids, order_number=order.number)
     # Imported here: the lifecycle module places renewal orders through this one.
     from orders.services.subscriptions import subscription_apply_paid
 
-    subscription_apply_paid(order=order)
+    subscription_apply_paid(order=order, save=False)
+    order.save(
+        update_fields=[
+            "payment_status",
+            "status",
+            "paid_balance",
+            "paid_credit",
+            "paid_coupon",
+            "paid_at",
+            "subscription",
+            "effective_at",
+            "ends_at",
+        ]
+    )
+    history_save(rows)
     run_paid_hooks(order)
     return order
 
 
 def _cancel(order: Order, *, action: str, actor=None) -> Order:
     target = ORDER_STATUS.check(order, action)
-    if _takes_stock(order.kind):
+    if _takes_stock(order):
         stock_return(product=order.product, spec_code=order.spec_code, quantity=order.quantity)
     move_to(order, target, action=action, actor=actor)
     return order

@@ -110,7 +110,7 @@ def package_auto_repurchase_set(
     """The buyer's auto-repurchase settings of one package: a percentage (1–99) or an
     absolute amount of quota left, and the package spec to buy."""
     subscription = (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .select_related("product__listed_version", "spec")
         .filter(pk=subscription_id, buyer=buyer)
         .first()

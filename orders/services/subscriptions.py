@@ -43,6 +43,7 @@ from marketplace.core.money import to_money
 from marketplace.core.notifications import notify
 
 from ..models import SUBSCRIPTION_STATUS, Order, ProvisioningCall, Subscription
+from .history import history_row, history_save
 
 # Delivery types with an instance on the seller's server (04): they get the calls.
 PROVISIONED_TYPES = {DeliveryType.SAAS, DeliveryType.JOINT_SAAS}
@@ -109,13 +110,14 @@ def current_period(subscription: Subscription) -> str:
 # --- a paid order ----------------------------------------------------------------------------
 
 
-def subscription_apply_paid(*, order: Order) -> Subscription:
+def subscription_apply_paid(*, order: Order, save: bool = True) -> Subscription:
     """Apply a paid order to its purchased service; called by `order_pay` inside its
     transaction (the order row is locked and already paid).
 
     NEW / TRIAL create the subscription; RENEWAL extends it; UPGRADE changes its spec
     and quantity; PACKAGE_REPURCHASE adds quota. Sets `order.subscription`,
-    `effective_at` and `ends_at`.
+    `effective_at` and `ends_at`, and saves them unless `save` is False (the caller
+    saves them with its own fields in one UPDATE).
     """
     if order.kind in (Order.Kind.NEW, Order.Kind.TRIAL):
         subscription = _apply_new(order)
@@ -128,27 +130,28 @@ def subscription_apply_paid(*, order: Order) -> Subscription:
     else:  # pragma: no cover - the kinds are a closed list
         raise DomainError(_("Unknown order kind."))
     order.subscription = subscription
-    order.save(update_fields=["subscription", "effective_at", "ends_at"])
+    if save:
+        order.save(update_fields=["subscription", "effective_at", "ends_at"])
     return subscription
 
 
 def _apply_new(order: Order) -> Subscription:
     now = timezone.now()
-    spec: Spec = order.spec
     is_trial = order.kind == Order.Kind.TRIAL or order.billing_mode == BillingMode.TRIAL
     expires_at = None
     if is_trial:
-        expires_at = now + dt.timedelta(days=spec.trial_days or 0)
+        expires_at = now + dt.timedelta(days=order.spec.trial_days or 0)
     elif order.billing_mode == BillingMode.PERIOD:
         expires_at = add_periods(now, order.period, order.periods)
     quota = 0
     if order.billing_mode == BillingMode.PACKAGE:
-        quota = (spec.package_quota or 0) * order.quantity
-    subscription = Subscription.objects.create(
-        buyer=order.buyer,
-        seller=order.seller,
-        product=order.product,
-        spec=spec,
+        quota = (order.spec.package_quota or 0) * order.quantity
+    # Ids, not objects: nothing below needs the related rows (no query to load them).
+    subscription = Subscription(
+        buyer_id=order.buyer_id,
+        seller_id=order.seller_id,
+        product_id=order.product_id,
+        spec_id=order.spec_id,
         spec_code=order.spec_code,
         spec_name=order.spec_name,
         delivery_type=order.delivery_type,
@@ -162,14 +165,28 @@ def _apply_new(order: Order) -> Subscription:
         quota_total=quota,
         repurchase_spec_code=order.spec_code if quota else "",
     )
-    log_transition(subscription, action="create", to_state=subscription.status)
+    # Types without an instance are in service at once: inserted active, with both
+    # history rows (created pending, activated) in one INSERT.
+    provisioned = has_instance(subscription)
+    if not provisioned:
+        subscription.status = SUBSCRIPTION_STATUS.check(subscription, "activate")
+    subscription.save(force_insert=True)
+    rows = [history_row(subscription, action="create", to_state=Subscription.Status.PENDING)]
+    if not provisioned:
+        rows.append(
+            history_row(
+                subscription,
+                action="activate",
+                from_state=Subscription.Status.PENDING,
+                to_state=subscription.status,
+            )
+        )
+    history_save(rows)
     order.effective_at = now
     order.ends_at = expires_at
-    if has_instance(subscription):
+    if provisioned:
         payload = {"orderId": order.number, "orderLineId": f"{order.number}-000001"}
         _enqueue(subscription, Activity.NEW_INSTANCE, payload, order=order)
-    else:
-        _transition(subscription, "activate")
     return subscription
 
 
@@ -204,7 +221,12 @@ def _apply_renewal(order: Order) -> Subscription:
     _enqueue(
         subscription,
         Activity.REFRESH_INSTANCE,
-        {"orderId": order.number, "expireTime": isv_time(subscription.expires_at)},
+        {
+            "scene": "RENEWAL",
+            "orderId": order.number,
+            "orderLineId": f"{order.number}-000001",
+            "expireTime": isv_time(subscription.expires_at),
+        },
         order=order,
     )
     if was_frozen:
@@ -235,6 +257,7 @@ def _apply_upgrade(order: Order) -> Subscription:
     order.ends_at = subscription.expires_at
     payload = {
         "orderId": order.number,
+        "orderLineId": f"{order.number}-000001",
         "skuCode": order.spec_code,
         "amount": order.quantity,
         "expireTime": isv_time(subscription.expires_at) if subscription.expires_at else "",

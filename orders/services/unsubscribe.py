@@ -51,6 +51,7 @@ from marketplace.core.audit import log_transition, move_to
 from marketplace.core.exceptions import DomainError
 from marketplace.core.money import to_money
 from marketplace.core.notifications import notify
+from marketplace.core.permissions import check_operator_permission
 
 from ..models import (
     ORDER_STATUS,
@@ -162,7 +163,7 @@ def unsubscription_request(
 ) -> Unsubscription:
     """Ask to unsubscribe the buyer's order; refunds at once where the rule says so."""
     order = (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self",))
         .select_related("subscription", "seller__user")
         .filter(pk=order_id, buyer=buyer)
         .first()
@@ -499,3 +500,129 @@ def _notify_buyer(unsubscription: Unsubscription, template: str) -> None:
 
 def _notify_seller(unsubscription: Unsubscription, template: str) -> None:
     notify(user=unsubscription.seller.user, template=template, context=_context(unsubscription))
+
+
+# --- operators -------------------------------------------------------------------------------
+
+OPERATOR_REFUNDABLE = (*UNSUBSCRIBABLE, Order.Status.UNSUBSCRIBED)
+
+
+@transaction.atomic
+def order_refund_by_operator(
+    *, order_id: int, amount: Decimal, reason: str, actor, idempotency_key: str = ""
+) -> Refund:
+    """An operator (finance, `orders.refund_order`) refunds part or all of what is left of
+    a paid order, e.g. after a complaint; the money goes back where it came from.
+
+    Decisions:
+    - At most what was paid minus earlier refunds; the reason is required and mailed to
+      the buyer.
+    - A partial refund leaves the order's status and the service as they are (a
+      compensation); the full remainder makes the order and its payment "refunded" and
+      ends the service as an unsubscription does (releaseInstance), except a renewal not
+      yet effective, whose refund takes the expiry back (refreshInstance).
+    - Hardware stock is not returned (the goods are not known to be back).
+    - `idempotency_key` (the admin form's): the same key again returns the first refund.
+    """
+    check_operator_permission(actor, "orders.refund_order", _("You may not refund orders."))
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("buyer", "subscription")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise DomainError(_("This order doesn't exist."))
+    key = f"refund:{order.number}:operator:" + (
+        idempotency_key.strip()[:40] or str(order.refunds.count() + 1)
+    )
+    if idempotency_key.strip() and (done := Refund.objects.filter(key=key).first()) is not None:
+        return done
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the order is refunded."))
+    if (
+        order.status not in OPERATOR_REFUNDABLE
+        or order.payment_status == Order.PaymentStatus.REFUNDED
+    ):
+        raise DomainError(
+            _("This order can't be refunded while it is “%(status)s”.")
+            % {"status": order.get_status_display()}
+        )
+    left = refundable(order)
+    try:
+        amount = to_money(amount)
+    except (ArithmeticError, TypeError, ValueError):
+        raise DomainError(_("Enter the amount to refund.")) from None
+    if amount <= 0 or amount > left:
+        raise DomainError(
+            _("The refund must be more than 0 and at most the %(left)s still refundable.")
+            % {"left": left}
+        )
+    refund = _pay_back(order, amount=amount, key=key, reason=reason[:200], actor=actor)
+    full = order.refunded_amount >= order.amount
+    log_transition(
+        order,
+        action="operator_refund",
+        from_state=order.status,
+        to_state=order.status,
+        actor=actor,
+        reason=f"{amount}: {reason}"[:500],
+    )
+    order.save(update_fields=["refunded_amount"])
+    if full:
+        move_to(order, ORDER_STATUS.check(order, "refund"), action="refund", actor=actor)
+        move_to(
+            order,
+            PAYMENT_STATUS.check(order, "refund"),
+            action="refund",
+            actor=actor,
+            field="payment_status",
+        )
+        if order.subscription_id:
+            now = timezone.now()
+            if (
+                order.kind == Order.Kind.RENEWAL
+                and order.effective_at is not None
+                and order.effective_at > now
+                and order.subscription.expires_at == order.ends_at
+            ):
+                _undo_renewal(order)
+            else:
+                _end_subscription(order, actor=actor)
+    notify(
+        user=order.buyer,
+        template="order_refunded_by_operator",
+        context={
+            "order_number": order.number,
+            "product_name": order.product_name,
+            "spec_name": order.spec_name,
+            "amount": str(amount),
+            "reason": reason,
+            "refunded": str(order.refunded_amount),
+            "full": full,
+        },
+    )
+    return refund
+
+
+def _pay_back(order: Order, *, amount: Decimal, key: str, reason: str, actor) -> Refund:
+    """Give `amount` back through the wallet (idempotent on `key`) and keep the Refund row."""
+    from buyers.services.wallet import Charge, payment_refund
+
+    paid = Charge(balance=order.paid_balance, credit=order.paid_credit, coupon=order.paid_coupon)
+    back = payment_refund(
+        buyer=order.buyer, order_number=order.number, amount=amount, paid=paid, key=key
+    )
+    refund = Refund.objects.create(
+        order=order,
+        key=key,
+        amount=amount,
+        to_balance=back.balance,
+        to_credit=back.credit,
+        to_coupon=back.coupon,
+        reason=reason,
+        actor=actor,
+    )
+    order.refunded_amount = to_money(order.refunded_amount + amount)
+    return refund

@@ -152,8 +152,15 @@ def service_list(request):
 
 @login_required
 def service_detail(request, pk: int):
+    from ..isv.instances import instance_refresh, instance_view
+
     subscription = subscription_get_for_buyer(buyer=request.user, pk=pk)
-    return buyer_center(request, "orders/services_detail.html", _detail_context(subscription))
+    # Reference §1.2: the instance's info is asked again whenever the buyer opens it
+    # (short timeout; on failure the stored data is shown with a note).
+    stale_reason = instance_refresh(subscription=subscription)
+    context = _detail_context(subscription)
+    context["instance"] = instance_view(subscription, stale_reason=stale_reason)
+    return buyer_center(request, "orders/services_detail.html", context)
 
 
 @login_required

@@ -58,10 +58,29 @@ def test_both_review_and_support_see_the_delisting_queue():
     assert "axes.view_accessattempt" not in permissions_of("finance")
 
 
-def test_finance_only_looks_for_now():
+# Finance moves buyers' money (orders.0002, buyers.0002); everything else it only views.
+MONEY = {
+    "orders.refund_order",
+    "buyers.top_up_wallet",
+    "buyers.set_credit_limit",
+    "buyers.issue_cash_coupon",
+}
+
+
+def test_finance_moves_money_and_otherwise_only_looks():
     perms = permissions_of("finance")
     assert not perms & DECISIONS
-    assert all(p.split(".")[1].startswith("view_") for p in perms)
+    assert {p for p in perms if not p.split(".")[1].startswith("view_")} == MONEY
+    assert {"orders.view_order", "buyers.view_ledgerentry", "buyers.view_voucher"} <= perms
+    assert not MONEY & (permissions_of("support") | permissions_of("reviewer"))
+
+
+def test_support_and_finance_see_vouchers_the_reviewer_doesnt():
+    """buyers.0003_operator_groups_vouchers."""
+    vouchers = {"buyers.view_voucher", "buyers.view_vouchergrant"}
+    assert vouchers <= permissions_of("support")
+    assert vouchers <= permissions_of("finance")
+    assert not vouchers & permissions_of("reviewer")
 
 
 def test_the_permissions_are_the_models_own():

@@ -119,7 +119,7 @@ def test_buy_pay_renew_and_unsubscribe_the_renewal(live_server, browser_page):
 
     # The wallet: 2000 − 949 (order) − 99 (renewal) + 99 (refund).
     page.goto(f"{base}/buyer/wallet/")
-    assert text(page, "balance") == "¥1051.00"
+    assert text(page, "balance") == "¥1,051.00"
     assert Wallet.objects.get(buyer=buyer).balance == Decimal("1051.00")
     ledger = page.locator("[data-testid=ledger]").inner_text()
     for number in (order.number, renewal.number):

@@ -33,6 +33,7 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -46,17 +47,33 @@ from django.core.management import call_command
 from django.db import models
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from buyers.models import CreditBill, Voucher
+from buyers.payments.sandbox import SandboxProvider
+from buyers.services.topup import top_up_start
 from marketplace.catalog.models import Product, ProductVersion
+from orders.management.commands.seed_orders import MARKER, MYSQL
+from orders.models import (
+    InterfaceTestCase,
+    License,
+    Order,
+    PrivateOffer,
+    ProvisioningCall,
+    Unsubscription,
+)
+from orders.services.checkout import order_place
 from sellers.models import Seller
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, _wait_for_live_server_requests
 from tests.factories.catalog_publishing import draft_product
+from tests.factories.isv import ProductInterfaceFactory
 from tests.test_url_access import (
+    BUYER_OWNED,
     LOGIN,
     OWNED,
     PUBLIC,
     SELLER,
+    Buying,
     Side,
     World,
     pages,
@@ -83,7 +100,13 @@ class Role:
 S = Seller.Status
 ROLES = {
     "anonymous": Role(None, "", tuple(pages(PUBLIC))),
-    "buyer": Role("buyer-alice", PASSWORD, tuple(pages(PUBLIC, LOGIN))),
+    # The buyer's own orders, services, top-up ...; and the payment provider's page, by the
+    # link signed for her top-up.
+    "buyer": Role(
+        "buyer-alice",
+        PASSWORD,
+        (*pages(PUBLIC, LOGIN, BUYER_OWNED), "payments:sandbox_pay"),
+    ),
     "seller": Role(
         "seller-cloudnova", PASSWORD, tuple(pages(PUBLIC, LOGIN, SELLER, OWNED, status=S.ACTIVE))
     ),
@@ -425,6 +448,12 @@ class Crawl:
         if width == 390:
             for element in await page.evaluate(OVERFLOW_JS):
                 self.fail(name, where, f"wider than the 390 px viewport: {element}")
+            # What the element check can't see: an absolutely positioned element (a visually
+            # hidden heading ...) inside a scroll container that isn't its containing block
+            # escapes the clipping and lets the whole page pan sideways.
+            page_width = await page.evaluate("() => document.documentElement.scrollWidth")
+            if page_width > VIEWPORTS[390]["width"] + 1:
+                self.fail(name, where, f"the page scrolls sideways: {page_width} px wide")
 
     def report(self) -> str:
         """One line per page and problem, with every role/language/width it happens in."""
@@ -463,8 +492,74 @@ def demo_world() -> World:
         attribute=None,
         entry=None,
         shot=None,
+        buying=demo_buying(seller),
     )
     return World(own=side, other=side, buyer=None, shop_window=office)
+
+
+def demo_buying(seller: Seller) -> Buying:
+    """Buyer-alice's things with CloudNova, as `seed_orders` left them: her CloudDesk
+    order (paid, in service, agreement signed), the Joint CRM unsubscription waiting for
+    the seller, last month's credit bill, CloudNova's voucher and private offer for her.
+    Her licence order waiting for payment expires ORDER_PAY_MINUTES after the seed (the
+    crawl takes far less) - a fresh one is placed should it not be pending any more. The
+    seed has no provider top-up: one is started here, left pending. The seed has no
+    production interface either: CloudDesk gets one (with its signing key and a saved test
+    case), her subscription a finally failed provisioning call and an unclaimed license
+    code, as in the URL access table's world."""
+    alice = get_user_model().objects.get(username="buyer-alice")
+    mine = Order.objects.filter(buyer=alice, seller=seller)
+    order = mine.get(idempotency_key=MARKER)
+    pending = mine.filter(status=Order.Status.PENDING_PAYMENT).order_by("pk").last()
+    if pending is None:
+        spec = Product.objects.get(
+            seller=seller, versions__number=1, versions__name=MYSQL
+        ).listed_version.specs.get(code="perpetual")
+        pending = order_place(
+            buyer=alice,
+            spec=spec,
+            region="cn-north",
+            agreement_accepted=True,
+            idempotency_key="crawl:alice:pending",
+        )
+    interface = ProductInterfaceFactory(product=order.product)
+    return Buying(
+        key=interface.access_key,
+        interface=interface,
+        test_case=InterfaceTestCase.objects.create(
+            product=order.product, name="create", activity="newInstance", body={"orderId": "MOCK"}
+        ),
+        call=ProvisioningCall.objects.create(
+            subscription=order.subscription,
+            order=order,
+            sequence=order.subscription.calls.count() + 1,  # after any the seed's orders made
+            activity=ProvisioningCall.Activity.NEW_INSTANCE,
+            status=ProvisioningCall.Status.FAILED,
+            finished_at=timezone.now(),
+        ),
+        license=License.objects.create(subscription=order.subscription, code="LIC-DEMO-0001"),
+        buyer=alice,
+        order=order,
+        pending=pending,
+        subscription=order.subscription,
+        unsubscription=Unsubscription.objects.get(
+            buyer=alice, seller=seller, status=Unsubscription.Status.PENDING
+        ),
+        top_up=top_up_start(buyer=alice, amount=Decimal("200.00"), provider="sandbox"),
+        bill=CreditBill.objects.filter(buyer=alice).order_by("-period").first(),
+        voucher=Voucher.objects.filter(seller=seller).order_by("pk").first(),
+        offer=PrivateOffer.objects.get(seller=seller, buyer=alice),
+    )
+
+
+def page_url(name: str, world: World) -> str:
+    """The table's URL of a page; the sandbox provider's page with the link the merchant
+    signs for the top-up (its return URL: the top-up's own page)."""
+    if name == "payments:sandbox_pay":
+        top_up = world.own.buying.top_up
+        back = reverse("buyer:top_up_detail", kwargs={"reference": top_up.reference})
+        return SandboxProvider().start(top_up, return_url=back)
+    return url_of(name, world, world.own)
 
 
 def admin_pages(username: str) -> list[tuple[str, str]]:
@@ -538,7 +633,7 @@ def test_crawl_every_page_as_every_role(live_server):
     crawl = Crawl(base=live_server.url, catalogue=catalogue)
     jobs = []
     for role_name, role in ROLES.items():
-        urls = [(name, url_of(name, world, world.own)) for name in role.table_pages]
+        urls = [(name, page_url(name, world)) for name in role.table_pages]
         if role.admin:
             urls += admin_pages(role.username)
         jobs += [(role_name, role, urls, lang, width) for lang in LANGUAGES for width in VIEWPORTS]
@@ -570,6 +665,7 @@ def test_the_checks_catch_what_they_look_for():
       <p data-user-content>Seller center is my product's name</p>
       <div style="width: 600px">wide</div>
       <div style="overflow-x: auto"><table style="width: 900px"><tr><td>ok</td></tr></table></div>
+      <div style="overflow-x: auto"><span style="position: absolute; left: 700px">x</span></div>
       <script>console.error("broken"); fetch("/boom"); null.x;</script>
     </body></html>"""
 
@@ -608,6 +704,7 @@ def test_the_checks_catch_what_they_look_for():
         "title without “开放云市场”",
         "English on a Chinese page in p: “Seller center”, e.g. 'Seller center'",
         'wider than the 390 px viewport: div reaches 608px ("wide")',
+        "the page scrolls sideways: 7",  # the wide div, and the hidden span in the scroller
     ]
     for start in expected:
         assert any(p.startswith(start) for p in problems), (start, problems)

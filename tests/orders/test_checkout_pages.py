@@ -81,7 +81,7 @@ def test_htmx_requote_returns_the_breakdown(client, buyer, product):
     )
     html = response.content.decode()
     assert "<html" not in html
-    assert "¥1998.00" in html
+    assert "¥1,998.00" in html
 
 
 def test_voucher_picker_lists_usable_grants_and_lowers_the_price(client, buyer, product):

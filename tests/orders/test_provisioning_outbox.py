@@ -20,6 +20,12 @@ NEW = ProvisioningCall.Activity.NEW_INSTANCE
 REFRESH = ProvisioningCall.Activity.REFRESH_INSTANCE
 
 
+@pytest.fixture(autouse=True)
+def _null_dispatcher(settings):
+    """The outbox mechanics, without a seller server (HttpDispatcher: test_dispatcher.py)."""
+    settings.PROVISIONING_DISPATCHER = "orders.provisioning.NullDispatcher"
+
+
 def test_enqueue_numbers_calls_per_subscription():
     first, second = SubscriptionFactory(), SubscriptionFactory()
     a = call_enqueue(subscription=first, activity=NEW, payload={"n": 1})

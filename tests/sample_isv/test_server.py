@@ -146,9 +146,22 @@ def test_test_flag_returns_a_stub_and_stores_nothing(call):
         "businessId": "biz-test",
         "testFlag": "1",
     }
-    assert call(body)["resultCode"] == "000000"
-    query = call({"activity": "queryInstance", "instanceId": "biz-test"})
+    first = call(body)
+    again = call({**body, "businessId": "biz-test-2"})
+    assert first["resultCode"] == "000000"
+    assert first["instanceId"] == again["instanceId"]  # what the conformance run checks
+    assert first["appInfo"]["frontEndUrl"]
+    query = call({"activity": "queryInstance", "instanceId": first["instanceId"]})
     assert query["info"] == []
+    stub = call({"activity": "queryInstance", "instanceId": "a,b", "testFlag": "1"})
+    assert [i["instanceId"] for i in stub["info"]] == ["a", "b"]
+
+
+def test_change_instance_check_allows_every_change(call):
+    instance_id = new_instance(call)["instanceId"]
+    body = {"activity": "changeInstanceCheck", "instanceId": instance_id, "productInfo": {}}
+    assert call(body)["resultCode"] == "000000"
+    assert call({**body, "instanceId": "nope"})["resultCode"] == "000003"
 
 
 def test_signature_is_checked(call):
