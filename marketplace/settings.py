@@ -331,9 +331,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Provisioning calls whose after-commit kick was lost (broker restart), retries that
     # came due and lapsed claims: the sweeper enqueues dispatch tasks while rows are due.
+    # ISV_SWEEP_SECONDS: bench/provisioning.py sweeps every second (short backoffs).
     "dispatch-provisioning-calls": {
         "task": "orders.tasks.checkout.sweep_provisioning_calls",
-        "schedule": 30.0,
+        "schedule": env.float("ISV_SWEEP_SECONDS", default=30.0),
     },
     # Succeeded calls older than ISV_CALL_RETENTION_DAYS are deleted with their attempts.
     "provisioning-calls-purge": {
@@ -470,6 +471,9 @@ ISV_BACKOFF_CAP_SECONDS = env.float("ISV_BACKOFF_CAP_SECONDS", default=1200)
 ISV_POLL_INTERVAL_SECONDS = env.float("ISV_POLL_INTERVAL_SECONDS", default=15)
 ISV_CALL_RETENTION_DAYS = env.int("ISV_CALL_RETENTION_DAYS", default=90)
 ISV_QUERY_TIMEOUT_SECONDS = env.float("ISV_QUERY_TIMEOUT_SECONDS", default=2.0)
+# How long a claimed call stays "sending" before another worker may claim it again (its
+# worker died mid-send: orders/provisioning.py › claim_lease); the fault tests shorten it.
+ISV_CLAIM_LEASE_SECONDS = env.float("ISV_CLAIM_LEASE_SECONDS", default=600)
 # Reference §1.0 product monitoring: more failed orders than this in a Beijing month →
 # the product is delisted automatically (orders/isv/health.py).
 ISV_MAX_FAILED_ORDERS_PER_MONTH = env.int("ISV_MAX_FAILED_ORDERS_PER_MONTH", default=5)
@@ -479,6 +483,9 @@ ISV_MAX_FAILED_ORDERS_PER_MONTH = env.int("ISV_MAX_FAILED_ORDERS_PER_MONTH", def
 # http://127.0.0.1:8001).
 ISV_ALLOW_HTTP = env.bool("ISV_ALLOW_HTTP", default=not PRODUCTION)
 ISV_ALLOW_PRIVATE_ADDRESSES = env.bool("ISV_ALLOW_PRIVATE_ADDRESSES", default=not PRODUCTION)
+# The production URL `seed_isv` (demo data) registers for the demo sellers' products: the
+# sample ISV that `make run` starts (Procfile.dev, process `isv`).
+SAMPLE_ISV_URL = env.str("SAMPLE_ISV_URL", default="http://127.0.0.1:8001/produce")
 # Joint-operation SaaS: the domain name a bound enterprise gets is <tenant code>.<suffix>
 # (tenantSync's domainName, isv-api-reference §1.9).
 TENANT_DOMAIN_SUFFIX = env.str("TENANT_DOMAIN_SUFFIX", default="tenants.localhost")

@@ -10,6 +10,7 @@ Every changelist joins the rows it names (`list_select_related`): no query per r
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -396,13 +397,40 @@ class CallAttemptInline(ReadOnlyTabular):
         "http_status",
         "result_code",
         "latency_ms",
-        "error",
-        "url",
-        "request_body",
-        "response_body",
+        "error_data",
+        "url_data",
+        "request_data",
+        "response_data",
     )
     readonly_fields = fields
     ordering = ("-number",)
+
+    def _data(self, value):
+        """What was sent or came back, as recorded: in no one's language (data-user-content),
+        and long URLs and bodies wrap inside their column."""
+        if value in (None, "", {}):
+            return "-"
+        if not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False)
+        return format_html(
+            '<span data-user-content style="overflow-wrap: anywhere">{}</span>', value
+        )
+
+    @admin.display(description=CallAttempt._meta.get_field("error").verbose_name)
+    def error_data(self, obj):
+        return self._data(obj.error)
+
+    @admin.display(description=CallAttempt._meta.get_field("url").verbose_name)
+    def url_data(self, obj):
+        return self._data(obj.url)
+
+    @admin.display(description=CallAttempt._meta.get_field("request_body").verbose_name)
+    def request_data(self, obj):
+        return self._data(obj.request_body)
+
+    @admin.display(description=CallAttempt._meta.get_field("response_body").verbose_name)
+    def response_data(self, obj):
+        return self._data(obj.response_body)
 
     def has_view_permission(self, request, obj=None):
         # Part of the call: whoever may see the call sees its attempts.

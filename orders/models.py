@@ -125,7 +125,7 @@ class Subscription(models.Model):
     quota_used = models.PositiveBigIntegerField(_("quota used"), default=0)
     auto_repurchase = models.BooleanField(_("auto-repurchase"), default=False)
     repurchase_threshold_percent = models.PositiveSmallIntegerField(
-        _("repurchase at % left"), null=True, blank=True
+        _("repurchase at percent left"), null=True, blank=True
     )
     repurchase_threshold_amount = models.PositiveBigIntegerField(
         _("repurchase at amount left"), null=True, blank=True
@@ -661,7 +661,12 @@ class CallAttempt(models.Model):
     """One attempt of one provisioning call: what was sent and what came back
     (production interface messages 生产接口消息)."""
 
-    call = models.ForeignKey(ProvisioningCall, on_delete=models.CASCADE, related_name="attempt_log")
+    call = models.ForeignKey(
+        ProvisioningCall,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("provisioning call"),
+    )
     number = models.PositiveSmallIntegerField(_("attempt"))
     started_at = models.DateTimeField(_("sent at"))
     url = models.CharField(_("URL"), max_length=1000)  # signature parameters included
@@ -715,7 +720,9 @@ class ProbeRun(models.Model):
     """The daily probe of one listed product (its test cases with testFlag=1): one row per
     product and Beijing day, so "failing 5 days running" is one query."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="probe_runs")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="probe_runs", verbose_name=_("product")
+    )
     day = models.DateField(_("day"))
     ok = models.BooleanField(_("passed"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
@@ -738,7 +745,10 @@ class TenantBinding(models.Model):
     the tenant the marketplace assigned, with its domain name."""
 
     subscription = models.OneToOneField(
-        Subscription, on_delete=models.CASCADE, related_name="tenant"
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="tenant",
+        verbose_name=_("purchased service"),
     )
     tenant_id = models.CharField(_("tenant ID"), max_length=64, unique=True)
     tenant_code = models.CharField(_("tenant code"), max_length=64)
@@ -771,7 +781,10 @@ class KitSync(models.Model):
         FAILED = "failed", _("Failed")
 
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="kit_syncs"
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="kit_syncs",
+        verbose_name=_("purchased service"),
     )
     path = models.CharField(_("interface"), max_length=20, choices=Path.choices)
     payload = models.JSONField(_("request"), default=dict)
@@ -808,7 +821,10 @@ class License(models.Model):
         RELEASED = "released", _("Released")
 
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, related_name="licenses"
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="licenses",
+        verbose_name=_("purchased service"),
     )
     code = models.CharField(_("license code"), max_length=64, unique=True)
     status = models.CharField(
@@ -831,9 +847,14 @@ class MeteringRecord(models.Model):
     """A pay-per-use usage record pushed by the seller's server (§4.3); `metering_sn` is
     unique per seller, so a replayed record counts once."""
 
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="+")
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="+", verbose_name=_("seller")
+    )
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, related_name="metering_records"
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="metering_records",
+        verbose_name=_("purchased service"),
     )
     metering_sn = models.CharField(_("metering serial number"), max_length=64)
     usage_value = models.DecimalField(_("usage"), max_digits=16, decimal_places=4)
@@ -841,7 +862,12 @@ class MeteringRecord(models.Model):
     begin_time = models.DateTimeField(_("from"))
     end_time = models.DateTimeField(_("until"))
     package_subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Subscription,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("package instance"),
     )
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
@@ -863,7 +889,9 @@ class IsvUpload(models.Model):
         CHARACTERS = "CHARACTERS", "CHARACTERS"
         FILE = "FILE", "FILE"
 
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="+")
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="+", verbose_name=_("seller")
+    )
     event_id = models.CharField(_("event ID"), max_length=64, db_index=True)
     type = models.CharField(_("type"), max_length=10, choices=Type.choices)
     characters = models.TextField(_("text"), blank=True)
@@ -885,7 +913,12 @@ class OpenApiLog(models.Model):
     is logged"), signed or not."""
 
     seller = models.ForeignKey(
-        Seller, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Seller,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("seller"),
     )
     access_key_id = models.CharField(_("access key"), max_length=40, blank=True)
     method = models.CharField(_("method"), max_length=8)

@@ -48,9 +48,17 @@ from .models import ProvisioningCall, Subscription
 logger = logging.getLogger(__name__)
 
 # How long a claimed call may stay "sending" before another worker may take it again
-# (the worker that claimed it died between the claim and recording the result).
+# (the worker that claimed it died between the claim and recording the result): the
+# default of `settings.ISV_CLAIM_LEASE_SECONDS` (see `claim_lease`).
 CLAIM_LEASE = timedelta(minutes=10)
 DISPATCH_BATCH = 100
+# A dispatch task claims this many calls at a time and claims again when they are sent,
+# so that the tasks running in parallel share a burst instead of one sending it all.
+DISPATCH_CHUNK = 8
+# The cache key of a kick whose task hasn't started yet, and how long it may suppress
+# further kicks (`_kick`).
+KICK_KEY = "orders:provisioning:kick-pending"
+KICK_COALESCE = 5
 
 PENDING, SENDING = ProvisioningCall.Status.PENDING, ProvisioningCall.Status.SENDING
 
@@ -80,6 +88,12 @@ class NullDispatcher:
 def dispatcher() -> Dispatcher:
     path = getattr(settings, "PROVISIONING_DISPATCHER", "orders.provisioning.NullDispatcher")
     return import_string(path)()
+
+
+def claim_lease() -> timedelta:
+    """The claim lease in force (`settings.ISV_CLAIM_LEASE_SECONDS`, default CLAIM_LEASE)."""
+    seconds = getattr(settings, "ISV_CLAIM_LEASE_SECONDS", None)
+    return CLAIM_LEASE if seconds is None else timedelta(seconds=float(seconds))
 
 
 def call_enqueue(
@@ -123,14 +137,39 @@ def window_end(call: ProvisioningCall) -> datetime:
     return call.window_ends_at or (call.created_at + call_window(call.activity))
 
 
+def _kicks_coalesce() -> bool:
+    """Kicks are coalesced when the cache is shared by every process (Redis)."""
+    return "redis" in settings.CACHES["default"]["BACKEND"].lower()
+
+
 def _kick(call_id: int) -> None:
+    """Enqueue a dispatch task after the commit of `call_id`. With a shared cache, not
+    while another kick's task is still waiting in the queue (`KICK_KEY`, cleared by the
+    task when it starts, before it claims): that task will claim this call too. Under load
+    this turns one task per call into one per batch; a task lost meanwhile (broker
+    restart) only suppresses kicks for KICK_COALESCE, and the sweeper sends its calls."""
+    from django.core.cache import cache
+
     from orders.tasks.checkout import dispatch_provisioning_calls
 
     try:
+        if _kicks_coalesce() and not cache.add(KICK_KEY, call_id, timeout=KICK_COALESCE):
+            return
         dispatch_provisioning_calls.delay()
     except Exception:
         # The row is committed; the beat entry sends it. The business change succeeded.
         logger.exception("could not kick the dispatcher for call %s", call_id)
+
+
+def kick_taken() -> None:
+    """A dispatch task started: the next commit kicks again (see `_kick`)."""
+    from django.core.cache import cache
+
+    if _kicks_coalesce():
+        try:
+            cache.delete(KICK_KEY)
+        except Exception:  # the key expires by itself
+            logger.exception("could not clear the dispatch kick flag")
 
 
 def _claimable(now: datetime) -> Q:
@@ -157,7 +196,11 @@ def calls_claim(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) -> 
     the same row matches nothing.
     """
     now = now or timezone.now()
-    lease = {"status": SENDING, "next_attempt_at": now + CLAIM_LEASE, "attempts": F("attempts") + 1}
+    lease = {
+        "status": SENDING,
+        "next_attempt_at": now + claim_lease(),
+        "attempts": F("attempts") + 1,
+    }
     if connection.vendor == "postgresql":
         with transaction.atomic():
             claimed = list(
@@ -347,19 +390,31 @@ def calls_purge_succeeded(*, now: datetime | None = None, batch: int = 5000) -> 
 
 
 def calls_dispatch(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) -> int:
-    """Claim due calls and send each through the configured dispatcher; how many were sent.
+    """Claim due calls and send each through the configured dispatcher; how many were sent
+    (at most `limit`). Claims DISPATCH_CHUNK at a time, and again while each claim came
+    back full: a burst is shared by the tasks running in parallel.
 
     Sending happens outside any transaction: a slow seller server holds no lock.
     """
     sender = dispatcher()
     sent = 0
-    for call_id in calls_claim(now=now, limit=limit):
-        call = ProvisioningCall.objects.select_related("subscription", "order").get(pk=call_id)
-        try:
-            result = sender.send(call)
-        except Exception as exc:  # a dispatcher bug must not leave the call "sending"
-            logger.exception("dispatcher failed on call %s", call_id)
-            result = Result(ok=False, error=str(exc), retry_at=timezone.now() + CLAIM_LEASE)
-        call_record(call_id=call_id, result=result)
-        sent += 1
+    while sent < limit:
+        # A given `now` (tests, a catch-up at a set time): one claim, as a later one would
+        # find again the calls this one retried before `now`.
+        chunk = limit - sent if now is not None else min(DISPATCH_CHUNK, limit - sent)
+        claimed = calls_claim(now=now, limit=chunk)
+        if not claimed:
+            break
+        calls = ProvisioningCall.objects.select_related("subscription", "order").in_bulk(claimed)
+        for call_id in claimed:
+            try:
+                result = sender.send(calls[call_id])
+            except Exception as exc:  # a dispatcher bug must not leave the call "sending"
+                logger.exception("dispatcher failed on call %s", call_id)
+                retry_at = timezone.now() + claim_lease()
+                result = Result(ok=False, error=str(exc), retry_at=retry_at)
+            call_record(call_id=call_id, result=result)
+            sent += 1
+        if now is not None or len(claimed) < chunk:
+            break  # nothing more was due (later calls are kicked by their own commits)
     return sent

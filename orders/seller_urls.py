@@ -56,9 +56,7 @@ urlpatterns = [
         name="unsubscription_refuse",
     ),
     # Production interface messages (orders.seller_views.interface_messages).
-    path(
-        "interface-messages/", interface_messages.interface_messages, name="interface_messages"
-    ),
+    path("interface-messages/", interface_messages.interface_messages, name="interface_messages"),
     path(
         "interface-messages/<int:pk>/",
         interface_messages.interface_message_detail,

@@ -24,9 +24,10 @@ def usable_interface_keys(*, seller: Seller) -> QuerySet[AccessKey]:
 
 class _KeyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: AccessKey) -> str:
-        created = formats.date_format(timezone.localtime(obj.created_at), "SHORT_DATE_FORMAT")
+        # Dates as the rest of the seller center shows them (2026-12-03 15:38).
+        created = formats.date_format(timezone.localtime(obj.created_at), "Y-m-d")
         if obj.expires_at:
-            until = formats.date_format(timezone.localtime(obj.expires_at), "SHORT_DATETIME_FORMAT")
+            until = formats.date_format(timezone.localtime(obj.expires_at), "Y-m-d H:i")
             return _("%(key_id)s (created %(created)s, valid until %(until)s)") % {
                 "key_id": obj.key_id,
                 "created": created,

@@ -6,6 +6,8 @@ Every query is scoped by the seller (`orders.isv.messages`): another seller's ca
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -30,7 +32,11 @@ PAGE_SIZE = 20
 
 class CallFilterForm(forms.Form):
     product = forms.TypedChoiceField(
-        label=gettext_lazy("Product"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Product"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.Select(attrs={"data-user-content": ""}),  # the seller's product names
     )
     activity = forms.ChoiceField(label=gettext_lazy("Activity"), required=False)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
@@ -77,6 +83,11 @@ def interface_messages(request):
     )
 
 
+def _json(value) -> str:
+    """A request body as the seller's server sees it: JSON, not Python's repr."""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
 @order_seller_required
 @require_GET
 def interface_message_detail(request, pk: int):
@@ -84,12 +95,20 @@ def interface_message_detail(request, pk: int):
     if call is None:
         raise Http404
     labels = dict(ProvisioningCall.Status.choices)
+    attempts = sorted(call.attempt_log.all(), key=lambda a: -a.number)
+    for attempt in attempts:
+        attempt.request_text = _json(attempt.request_body)
+        try:  # the answer as the server wrote it, indented when it is JSON
+            attempt.response_text = _json(json.loads(attempt.response_body))
+        except ValueError:
+            attempt.response_text = attempt.response_body
     return render(
         request,
         "orders/seller_interface_messages_detail.html",
         {
             "call": call,
-            "attempts": sorted(call.attempt_log.all(), key=lambda a: -a.number),
+            "payload_text": _json(call.payload),
+            "attempts": attempts,
             "history": [
                 (row.created_at, labels.get(row.to_state, row.to_state), row.actor)
                 for row in history_for(call)

@@ -18,8 +18,9 @@ def expire_unpaid_orders() -> int:
 def dispatch_provisioning_calls() -> int:
     """After each commit that enqueued a call, and from beat every minute (retries, lost
     kicks): send the due provisioning calls in per-subscription order."""
-    from orders.provisioning import calls_dispatch
+    from orders.provisioning import calls_dispatch, kick_taken
 
+    kick_taken()  # before claiming: a call committed from now on kicks a new task
     return calls_dispatch()
 
 

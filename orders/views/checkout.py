@@ -34,7 +34,9 @@ def _refuse(form, exc: DomainError) -> None:
 
 @login_required
 def checkout(request, product_id: int, spec_code: str):
-    spec = selectors.spec_for_checkout(product_id=product_id, spec_code=spec_code)
+    spec = selectors.spec_for_checkout(
+        product_id=product_id, spec_code=spec_code, buyer=request.user
+    )
     if spec is None:
         raise Http404
     product = spec.version.product

@@ -45,9 +45,11 @@ def test_support_only_looks_and_sees_no_private_documents():
     perms = permissions_of("support")
     assert not perms & DECISIONS
     assert {"sellers.view_seller", "catalog.view_product", "accounts.view_user"} <= perms
-    # Besides looking, support only unlocks accounts (deleting an access attempt).
+    # Besides looking, support only unlocks accounts (deleting an access attempt) and
+    # restarts failed provisioning calls (orders.0004_restart_provisioningcall_support).
     assert {p for p in perms if not p.split(".")[1].startswith("view_")} == {
-        "axes.delete_accessattempt"
+        "axes.delete_accessattempt",
+        "orders.restart_provisioningcall",
     }
 
 

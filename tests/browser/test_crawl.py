@@ -45,6 +45,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import models
+from django.db.models import Max
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -59,6 +60,7 @@ from orders.models import (
     License,
     Order,
     PrivateOffer,
+    ProductInterface,
     ProvisioningCall,
     Unsubscription,
 )
@@ -522,7 +524,10 @@ def demo_buying(seller: Seller) -> Buying:
             agreement_accepted=True,
             idempotency_key="crawl:alice:pending",
         )
-    interface = ProductInterfaceFactory(product=order.product)
+    # seed_demo wires the demo SaaS products to the sample ISV (seed_isv) when it can.
+    interface = ProductInterface.objects.filter(product=order.product).select_related(
+        "access_key"
+    ).first() or ProductInterfaceFactory(product=order.product)
     return Buying(
         key=interface.access_key,
         interface=interface,
@@ -532,7 +537,8 @@ def demo_buying(seller: Seller) -> Buying:
         call=ProvisioningCall.objects.create(
             subscription=order.subscription,
             order=order,
-            sequence=order.subscription.calls.count() + 1,  # after any the seed's orders made
+            # After any call the seed's orders made.
+            sequence=(order.subscription.calls.aggregate(n=Max("sequence"))["n"] or 0) + 1,
             activity=ProvisioningCall.Activity.NEW_INSTANCE,
             status=ProvisioningCall.Status.FAILED,
             finished_at=timezone.now(),

@@ -22,6 +22,15 @@ from tests.factories.catalog import listed_product
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def _no_seller_server(settings):
+    # These tests are about stock and money: the products have no production interface,
+    # and the HTTP dispatcher would fail their newInstance calls (and refund the orders)
+    # as soon as the eager Celery task runs. The outbox rows are still written.
+    settings.PROVISIONING_DISPATCHER = "orders.provisioning.NullDispatcher"
+
+
 # Threads at once: well under PostgreSQL's default 100 connections, which other test
 # runs on the same server share.
 WORKERS = 40

@@ -40,7 +40,7 @@ from buyers.services.vouchers import voucher_create, voucher_issue
 from buyers.services.wallet import wallet_operator_top_up, wallet_set_credit_limit
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Product
-from orders.models import Order
+from orders.models import Order, ProductInterface
 from orders.services.checkout import order_cancel, order_pay, order_place
 from orders.services.credit import credit_bills_issue
 from orders.services.offers import private_offer_create
@@ -125,11 +125,17 @@ class Command(BaseCommand):
 
     @staticmethod
     def _provisioned(order: Order, instance: str) -> None:
-        """Stand-in for provisioning (04): the seller's server reports the instance."""
+        """Stand-in for provisioning (04) until the worker delivers the newInstance call:
+        the service is usable at once. A product wired to the sample ISV (seed_isv) gets
+        its instance id from the ISV's answer, so the calls that follow (renewals) name the
+        real instance; the others get a made-up one."""
+        wired = ProductInterface.objects.filter(product_id=order.product_id).exists()
         subscription_activate(
             subscription=order.subscription,
-            instance_id=instance,
-            access_info={"adminUrl": f"https://{instance}.cloudnova.example.com/admin"},
+            instance_id="" if wired else instance,
+            access_info=None
+            if wired
+            else {"adminUrl": f"https://{instance}.cloudnova.example.com/admin"},
         )
 
     # --- the demo -----------------------------------------------------------------------

@@ -156,6 +156,10 @@ class Command(BaseCommand):
                 joint_sellers=[d.username for d in SELLERS if d.active and d.joint],
                 stdout=self.stdout,
             )
+        if "seed_isv" in get_commands():
+            # Production interfaces on the sample ISV, before the demo purchases: their
+            # newInstance calls then go to it (orders/management/commands/seed_isv.py).
+            call_command("seed_isv", password=self.demo_password, stdout=self.stdout)
         if "seed_orders" in get_commands():
             # Demo orders, subscriptions and money, through the services (idempotent).
             call_command("seed_orders", stdout=self.stdout)
