@@ -17,8 +17,10 @@ for pgbench).
    own database, then the built-in tpcb-like script (`-c <connections> -j 2 -T
    <duration>`): the database's own throughput on this machine, the yardstick.
 3. Phase 1: gunicorn (2 sync workers, kept connections) and `wrk -t2 -c<connections>`
-   (bench/_load.py) through bench/lua/checkout.lua: each request a random buyer (HTTP
-   basic) and a random spec, `POST /api/buyer/orders/` with a fresh Idempotency-Key and
+   (bench/_load.py) through bench/lua/checkout.lua: each request a random buyer (signed in
+   once: the personal API token the bench issues each buyer per run, `Authorization:
+   Bearer`; `--auth basic` sends the password instead) and a random spec,
+   `POST /api/buyer/orders/` with a fresh Idempotency-Key and
    `pay: {method: balance}`: the order placed and paid from the wallet in one request.
    A 2 s warm-up, then --duration seconds measured; any answer but 201 ends the bench.
 4. Phase 2: 200 buyers race for the stock-50 spec, one order each (wrk, c=16, through
@@ -27,11 +29,11 @@ for pgbench).
 5. The ledger: `buyers.selectors.ledger_mismatches()` (what `manage.py ledger_check`
    reports) plus every paid order whose payment entries don't add up to its amount.
 
-The bench's server differs from production in three settings, said in its output: the
-seeded buyers' passwords are hashed with MD5PasswordHasher (HTTP basic checks the
-password on every request; PBKDF2 would make this a benchmark of PBKDF2), the API
+The bench's server differs from production in two settings, said in its output: the API
 throttles are lifted (one client address) and Celery's broker is in memory (the
 notification and provisioning tasks are queued, never run, and leave no files behind).
+With `--auth basic` the seeded passwords are hashed with MD5PasswordHasher (basic auth
+checks the password on every request; PBKDF2 would make it a benchmark of PBKDF2).
 
 Target (issue 8): oversold=0 and ledger_mismatch=0 always; orders_per_s at least 15% of
 pgbench's tps. The last two lines are machine-readable:
@@ -334,8 +336,26 @@ def create_race_product(run: str):
 
 
 def authorization(username: str) -> str:
+    """HTTP basic (the bench's `--auth basic`): a password check on every request."""
     token = base64.b64encode(f"{username}:{BUYER_PASSWORD}".encode()).decode()
     return f"Basic {token}"
+
+
+def issue_api_tokens(usernames: list[str]) -> dict[str, str]:
+    """A fresh personal API token for each buyer (README › API tokens), as a client signs
+    in once and keeps its token: `Authorization: Bearer <token>` per request. The bench's
+    earlier tokens are deleted first; only the digests are stored, as the service does."""
+    from marketplace.accounts import tokens
+    from marketplace.accounts.models import ApiToken, User
+
+    users = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
+    ApiToken.objects.filter(user_id__in=users.values(), name=PREFIX).delete()
+    issued = {name: tokens.new_token() for name in usernames}
+    ApiToken.objects.bulk_create(
+        ApiToken(user_id=users[name], name=PREFIX, prefix=prefix, digest=tokens.digest(token))
+        for name, (prefix, token) in issued.items()
+    )
+    return {name: f"Bearer {token}" for name, (_prefix, token) in issued.items()}
 
 
 def order_body(product_id: int) -> str:
@@ -486,6 +506,12 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped unless --reuse")
     parser.add_argument(
+        "--auth",
+        choices=("token", "basic"),
+        default="token",
+        help="token: a personal API token per buyer (Bearer); basic: the password each time",
+    )
+    parser.add_argument(
         "--pgbench-scale", type=int, default=1, help="pgbench -i -s (1: pgbench's default)"
     )
     args = parser.parse_args()
@@ -553,17 +579,22 @@ def main() -> None:
         f"-T{args.duration}: {tps:.0f} tps"
     )
 
-    log(
-        "auth: HTTP basic on every request; the bench server hashes the seeded buyers' "
-        "passwords with MD5PasswordHasher (not PBKDF2), lifts the API throttles and "
-        "queues Celery tasks in memory"
-    )
-    with tempfile.TemporaryDirectory(prefix="bench-checkout-") as tmp:
-        buyers_file = write_lines([authorization(n) for n in buyer_names], tmp, "buyers.txt")
-        bodies_file = write_lines([order_body(pk) for pk in product_ids], tmp, "bodies.txt")
-        race_file = write_lines(
-            [authorization(n) for n in buyer_names[:RACE_BUYERS]], tmp, "race.txt"
+    if args.auth == "token":
+        auth = "a personal API token per buyer (Authorization: Bearer)"
+    else:
+        auth = (
+            "HTTP basic on every request, the seeded buyers' passwords hashed with "
+            "MD5PasswordHasher (not PBKDF2)"
         )
+    log(f"auth: {auth}; the bench server lifts the API throttles and queues Celery tasks in memory")
+    with tempfile.TemporaryDirectory(prefix="bench-checkout-") as tmp:
+        if args.auth == "token":
+            headers = issue_api_tokens(buyer_names)
+        else:
+            headers = {n: authorization(n) for n in buyer_names}
+        buyers_file = write_lines([headers[n] for n in buyer_names], tmp, "buyers.txt")
+        bodies_file = write_lines([order_body(pk) for pk in product_ids], tmp, "bodies.txt")
+        race_file = write_lines([headers[n] for n in buyer_names[:RACE_BUYERS]], tmp, "race.txt")
         port = _load.free_port()
         server_log = Path(tmp) / "server.log"
         server = _load.start_server(

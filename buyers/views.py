@@ -26,7 +26,14 @@ from . import selectors
 
 @login_required
 def dashboard(request):
-    return render(request, "buyers/dashboard.html", selectors.buyer_overview(user=request.user))
+    # The buyer center may read any domain: the supervision cases waiting for the buyer.
+    from supervision.selectors import todo_count_for_buyer
+
+    context = {
+        **selectors.buyer_overview(user=request.user),
+        "supervision_todo": todo_count_for_buyer(request.user),
+    }
+    return render(request, "buyers/dashboard.html", context)
 
 
 @login_required

@@ -376,9 +376,29 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "buyers.tasks.issue_credit_bills",
         "schedule": crontab(minute=5, day_of_month="1"),
     },
+    # Service supervision (supervision/tasks.py); each job is idempotent and safe in two
+    # workers. Orders of accepted cases complete within 3 hours (05): every 30 minutes.
+    "supervision-flag-overdue": {
+        "task": "supervision.tasks.flag_overdue_cases",
+        "schedule": 900.0,
+    },
+    "supervision-complete-orders": {
+        "task": "supervision.tasks.complete_supervised_orders",
+        "schedule": 1800.0,
+    },
+    "supervision-hardware-auto-accept": {
+        "task": "supervision.tasks.auto_accept_hardware",
+        "schedule": 1800.0,
+    },
+    "supervision-poll-logistics": {
+        "task": "supervision.tasks.poll_logistics",
+        "schedule": 3600.0,
+    },
 }
 
 # --- REST framework ------------------------------------------------------------------------
+# Active (neither revoked nor expired) personal API tokens an account may hold.
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=10)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -386,6 +406,8 @@ REST_FRAMEWORK = {
         # First, so that a refused call answers 401 with its `WWW-Authenticate` challenge
         # (DRF takes the challenge from the first class; session auth has none: 403).
         "marketplace.accounts.api_auth.ThrottledBasicAuthentication",
+        # Personal API tokens, `Authorization: Bearer mkt_…` (README › API tokens).
+        "marketplace.accounts.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -498,6 +520,24 @@ ACCESS_KEY_ROTATION_OVERLAP_HOURS = env.int("ACCESS_KEY_ROTATION_OVERLAP_HOURS",
 OPEN_API_RATE = env.str("OPEN_API_RATE", default="600/min")
 OPEN_API_CLOCK_SKEW_MINUTES = env.int("OPEN_API_CLOCK_SKEW_MINUTES", default=15)
 OPEN_API_UPLOAD_MAX_BYTES = env.int("OPEN_API_UPLOAD_MAX_BYTES", default=8 * 1024 * 1024)
+
+# 05-supervision (supervision/flows.py, services). License-code orders placed before this
+# Beijing date follow the older buyer-confirms flow; hardware is accepted automatically
+# this many days after it was signed for (phones matching); after this many rejections
+# the buyer is steered to appeal; the seller may appeal when the buyer's acceptance step
+# has not moved for this many days; a product without declared average delivery days
+# gets this implementation time; evidence files up to this size.
+SUPERVISION_LICENSE_CODE_CUTOVER = env.str("SUPERVISION_LICENSE_CODE_CUTOVER", default="2024-09-14")
+SUPERVISION_HARDWARE_AUTO_ACCEPT_DAYS = env.int("SUPERVISION_HARDWARE_AUTO_ACCEPT_DAYS", default=10)
+SUPERVISION_REJECTIONS_BEFORE_APPEAL = env.int("SUPERVISION_REJECTIONS_BEFORE_APPEAL", default=3)
+SUPERVISION_SELLER_APPEAL_AFTER_DAYS = env.int("SUPERVISION_SELLER_APPEAL_AFTER_DAYS", default=7)
+SUPERVISION_DEFAULT_DELIVERY_DAYS = env.int("SUPERVISION_DEFAULT_DELIVERY_DAYS", default=7)
+SUPERVISION_EVIDENCE_MAX_BYTES = env.int("SUPERVISION_EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# How a shipment's "signed for" is learnt (supervision/logistics.py): by default a seller
+# or an operator records it by hand.
+SUPERVISION_LOGISTICS_PROVIDER = env.str(
+    "SUPERVISION_LOGISTICS_PROVIDER", default="supervision.logistics.ManualProvider"
+)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

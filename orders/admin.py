@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from django import forms
@@ -22,12 +23,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from marketplace.core.admin_actions import has_perm, history_table, run_each
+from marketplace.core.admin_actions import admin_time, has_perm, history_table, run_each
 
 from .models import (
     CallAttempt,
     Order,
     PrivateOffer,
+    ProbeRun,
     ProductInterface,
     ProvisioningCall,
     Refund,
@@ -561,3 +563,99 @@ class ProductInterfaceAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("history"))
     def history(self, obj: ProductInterface) -> str:
         return history_table(obj)
+
+
+@admin.register(ProbeRun)
+class ProbeRunAdmin(ReadOnlyAdmin):
+    """The daily probe's runs (orders/isv/probe.py): one row per product and Beijing day,
+    each run of the day with what it sent and what came back. Read-only; support sees it
+    (`orders.view_proberun`, orders.0008_proberun_view_support) to help a seller whose
+    product the probe failed or delisted."""
+
+    list_display = ("product", "day", "ok", "run_count", "created_at")
+    list_filter = (("product", admin.RelatedOnlyFieldListFilter), "ok", "day")
+    search_fields = ("product__name",)
+    search_help_text = gettext_lazy("Search by product name.")
+    list_select_related = ("product",)
+    date_hierarchy = "day"
+    ordering = ("-day", "-id")
+    hidden_fields = ("detail",)  # shown as the `runs` tables instead of raw JSON
+    extra_readonly = ("runs",)
+
+    @admin.display(description=gettext_lazy("runs"))
+    def run_count(self, obj: ProbeRun) -> int:
+        return len((obj.detail or {}).get("runs", []))
+
+    @staticmethod
+    def _data(value) -> str:
+        """Sent or received as recorded: in no one's language, wrapping in its cell."""
+        if value in (None, "", {}):
+            return "-"
+        if not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False)
+        return format_html(
+            '<span data-user-content style="overflow-wrap: anywhere">{}</span>', value
+        )
+
+    @admin.display(description=gettext_lazy("runs"))
+    def runs(self, obj: ProbeRun) -> str:
+        """Each run (morning, afternoon) with each test case's request and response."""
+        runs = (obj.detail or {}).get("runs", [])
+        if not runs:
+            return "-"
+        headings = format_html_join(
+            "",
+            "<th>{}</th>",
+            (
+                (label,)
+                for label in (
+                    _("Test case"),
+                    _("Activity"),
+                    _("Verdict"),
+                    _("HTTP status"),
+                    _("Result code"),
+                    _("Latency"),
+                    _("Error"),
+                    _("URL"),
+                    _("Request"),
+                    _("Response"),
+                )
+            ),
+        )
+        parts = []
+        for run in runs:
+            try:
+                at = admin_time(datetime.fromisoformat(run.get("at", "")))
+            except (TypeError, ValueError):
+                at = "-"
+            rows = format_html_join(
+                "",
+                "<tr>" + "<td>{}</td>" * 10 + "</tr>",
+                (
+                    (
+                        self._data(case.get("name")),
+                        case.get("activity") or "-",
+                        _("Passed") if case.get("ok") else _("Failed"),
+                        case.get("http_status") or "-",
+                        case.get("result_code") or "-",
+                        "-" if case.get("latency_ms") is None else f"{case['latency_ms']} ms",
+                        self._data(case.get("error")),
+                        self._data(case.get("url")),
+                        self._data(case.get("request")),
+                        self._data(case.get("response")),
+                    )
+                    for case in run.get("cases", [])
+                ),
+            )
+            parts.append(
+                format_html(
+                    '<p data-testid="probe-run"><strong>{}</strong> {}: {}</p>'
+                    "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+                    _("Run"),
+                    at,
+                    _("Passed") if run.get("ok") else _("Failed"),
+                    headings,
+                    rows,
+                )
+            )
+        return format_html_join("", "{}", ((part,) for part in parts))

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core import limits
+from marketplace.core.api_output import represent, represent_many
 from marketplace.core.exceptions import DomainError, InvalidTransition
 
 from . import selectors
@@ -183,7 +184,7 @@ class BuyerOrderList(APIView):
         page = paginator.paginate_queryset(
             selectors.order_list_for_buyer_api(buyer=request.user), request, view=self
         )
-        return paginator.get_paginated_response(BuyerOrderOut(page, many=True).data)
+        return paginator.get_paginated_response(represent_many(BuyerOrderOut, page))
 
     @extend_schema(
         request=BuyerOrderIn,
@@ -223,7 +224,7 @@ class BuyerOrderList(APIView):
                 idempotency_key=key
             )
             if earlier:
-                return Response(BuyerOrderOut(earlier[0]).data, status=status.HTTP_200_OK)
+                return Response(represent(BuyerOrderOut, earlier[0]), status=status.HTTP_200_OK)
             return Response(
                 {"detail": _("This product or spec is not on sale."), "field": "spec_code"},
                 status=status.HTTP_400_BAD_REQUEST,
@@ -249,7 +250,7 @@ class BuyerOrderList(APIView):
         # The service's order is what was just written (or read, for a repeated key): the
         # answer needs nothing more, so it is not read back.
         return Response(
-            BuyerOrderOut(result.order).data,
+            represent(BuyerOrderOut, result.order),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 
@@ -262,7 +263,7 @@ class BuyerOrderDetail(APIView):
         order = selectors.order_get_own(buyer=request.user, number=number)
         if order is None:
             return _not_found()
-        return Response(BuyerOrderOut(order).data)
+        return Response(represent(BuyerOrderOut, order))
 
 
 class BuyerOrderPay(APIView):
@@ -289,5 +290,5 @@ class BuyerOrderPay(APIView):
         except DomainError as exc:
             return _refusal(exc)
         return Response(
-            BuyerOrderOut(selectors.order_get_own(buyer=request.user, number=number)).data
+            represent(BuyerOrderOut, selectors.order_get_own(buyer=request.user, number=number))
         )

@@ -12,13 +12,22 @@ the import layering, so it can't call supervision itself: the registry is the se
 
 A hook runs inside the transaction: it writes rows (and may enqueue its own side
 effects with `transaction.on_commit`); an exception in it rolls the payment back.
+
+Hooks run before the order's row is saved, so that what they change of the order costs
+the payment no statement of its own: the order in memory is paid (status, payment status,
+`paid_at`, subscription set), its row in the database not yet. A hook may move the order
+on by a transition of `ORDER_STATUS` (supervision: paid → processing): it sets
+`order.status` (checked by the machine) and returns the move's unsaved history rows
+(`orders.services.history.history_row`); `_pay` saves the status in the payment's one
+UPDATE and the rows in its one history INSERT. Other fields a hook sets are not saved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-PaidHook = Callable[[object], None]
+# hook(order) -> the unsaved history rows of the order's further move (None: none).
+PaidHook = Callable[[object], Iterable | None]
 
 _paid_hooks: list[PaidHook] = []
 
@@ -35,7 +44,10 @@ def unregister_paid_hook(hook: PaidHook) -> None:
         _paid_hooks.remove(hook)
 
 
-def run_paid_hooks(order) -> None:
-    """Call every registered hook with the freshly paid `order`, in registration order."""
+def run_paid_hooks(order) -> list:
+    """Call every registered hook with the freshly paid `order`, in registration order;
+    the unsaved history rows they return, for the caller to save (module docstring)."""
+    rows: list = []
     for hook in list(_paid_hooks):
-        hook(order)
+        rows.extend(hook(order) or ())
+    return rows

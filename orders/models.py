@@ -755,6 +755,9 @@ class TenantBinding(models.Model):
     name = models.CharField(_("enterprise name"), max_length=255)
     domain_name = models.CharField(_("domain name"), max_length=255, unique=True)
     created_at = models.DateTimeField(_("bound at"), auto_now_add=True)
+    # Set when the buyer unbinds: the delete syncs are on their way; the binding is
+    # deleted once they all succeeded (orders/isv/kit.py, tenant_unbind).
+    unbind_requested_at = models.DateTimeField(_("unbinding since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("tenant binding")
@@ -762,6 +765,12 @@ class TenantBinding(models.Model):
 
     def __str__(self) -> str:
         return self.domain_name
+
+    @property
+    def kit_busy(self) -> bool:
+        """Whether one of this binding's kit syncs is still to be sent or retried."""
+        open_statuses = (KitSync.Status.PENDING, KitSync.Status.FAILED)
+        return any(sync.status in open_statuses for sync in self.kit_syncs.all())
 
 
 class KitSync(models.Model):
@@ -779,12 +788,33 @@ class KitSync(models.Model):
         PENDING = "pending", _("Waiting to be sent")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        # Never to be sent: the buyer unbound before it went through (the deletes follow).
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Operation(models.TextChoices):
+        """What the buyer did; the calls carry its `flag` (§1.9: 1 add, 2 modify, 0 delete)."""
+
+        BIND = "bind", _("Bind")
+        MODIFY = "modify", _("Rename")
+        UNBIND = "unbind", _("Unbind")
 
     subscription = models.ForeignKey(
         Subscription,
         on_delete=models.CASCADE,
         related_name="kit_syncs",
         verbose_name=_("purchased service"),
+    )
+    # The binding the call is for; kept (as null) once an unbinding deleted it.
+    binding = models.ForeignKey(
+        TenantBinding,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kit_syncs",
+        verbose_name=_("tenant binding"),
+    )
+    operation = models.CharField(
+        _("operation"), max_length=10, choices=Operation.choices, default=Operation.BIND
     )
     path = models.CharField(_("interface"), max_length=20, choices=Path.choices)
     payload = models.JSONField(_("request"), default=dict)

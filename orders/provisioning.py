@@ -43,7 +43,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from .models import ProvisioningCall, Subscription
+from .models import CallAttempt, ProvisioningCall, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,9 @@ class Result:
     error: str = ""
     retry_at: datetime | None = None
     response: dict | None = None
+    # The attempt's log row, unsaved: `call_record` inserts it in the transaction that
+    # records the result (one commit for both; None: the dispatcher logged nothing).
+    attempt: CallAttempt | None = None
 
 
 class Dispatcher(Protocol):
@@ -240,8 +243,13 @@ def calls_sweep(*, now: datetime | None = None, max_tasks: int = 10) -> int:
     return tasks
 
 
-def call_record(*, call_id: int, result: Result) -> ProvisioningCall:
-    """Record one attempt's result on a claimed call (only while it is still "sending")."""
+def call_record(
+    *, call_id: int, result: Result, call: ProvisioningCall | None = None
+) -> ProvisioningCall:
+    """Record one attempt's result on a claimed call (only while it is still "sending"),
+    with the attempt's log row, in one transaction. `call`: the claimed row as the
+    dispatcher loaded it (saves reading it again; its subscription is not trusted: the
+    outcome locks and reads that afresh)."""
     now = timezone.now()
     fields: dict = {"last_error": result.error[:2000]}
     if result.response is not None:
@@ -254,11 +262,25 @@ def call_record(*, call_id: int, result: Result) -> ProvisioningCall:
         fields.update(status=ProvisioningCall.Status.FAILED, finished_at=now)
     with transaction.atomic():
         recorded = ProvisioningCall.objects.filter(pk=call_id, status=SENDING).update(**fields)
-        call = ProvisioningCall.objects.select_related("subscription").get(pk=call_id)
+        if result.attempt is not None:
+            _save_attempt(result.attempt)
+        if call is None or not recorded:
+            call = ProvisioningCall.objects.select_related("subscription").get(pk=call_id)
+        else:
+            for name, value in fields.items():
+                setattr(call, name, value)
         if recorded:
             # In the transaction of the record, so an outcome is applied exactly once.
             _apply_outcome(call, result)
     return call
+
+
+def _save_attempt(attempt: CallAttempt) -> None:
+    """Insert the attempt row under its number, the call's attempt count as its claim set
+    it: every claim adds one, so no two claims share a number. Should one be taken
+    anyway, the IntegrityError rolls this whole record back: the call stays "sending",
+    its lease lapses and the next claim (a new number) sends it again."""
+    attempt.save(force_insert=True)
 
 
 def _apply_outcome(call: ProvisioningCall, result: Result) -> None:
@@ -274,21 +296,20 @@ def _apply_outcome(call: ProvisioningCall, result: Result) -> None:
     from .services.subscriptions import subscription_activate
     from .services.unsubscribe import unsubscription_provisioning_failed
 
-    subscription = call.subscription
     if call.status == ProvisioningCall.Status.SUCCEEDED:
-        if subscription.status not in (Subscription.Status.PENDING, Subscription.Status.ACTIVE):
-            logger.warning("call %s succeeded for a %s subscription", call.pk, subscription.status)
-            return
         answer = result.response if isinstance(result.response, dict) else {}
         info = answer.get("appInfo")
         if isinstance(info, dict) and answer.get("encryptType"):
             info = {**info, "encryptType": str(answer["encryptType"])}
+        # Locked and read afresh there: the claim's copy of the subscription may be old.
         subscription_activate(
-            subscription=subscription,
+            subscription=Subscription(pk=call.subscription_id),
             instance_id=str(answer.get("instanceId") or ""),
             access_info=info if isinstance(info, dict) else None,
+            only_from=(Subscription.Status.PENDING, Subscription.Status.ACTIVE),
         )
     elif call.status == ProvisioningCall.Status.FAILED:
+        subscription = Subscription.objects.get(pk=call.subscription_id)
         answer = result.response if isinstance(result.response, dict) else {}
         if answer.get("instanceId") and not subscription.instance_id:
             # Created asynchronously but never finished: the refund's releaseInstance
@@ -413,7 +434,7 @@ def calls_dispatch(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) 
                 logger.exception("dispatcher failed on call %s", call_id)
                 retry_at = timezone.now() + claim_lease()
                 result = Result(ok=False, error=str(exc), retry_at=retry_at)
-            call_record(call_id=call_id, result=result)
+            call_record(call_id=call_id, result=result, call=calls[call_id])
             sent += 1
         if now is not None or len(claimed) < chunk:
             break  # nothing more was due (later calls are kicked by their own commits)

@@ -7,9 +7,9 @@ pages read through `orders.selectors_lists`.
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, QuerySet
 
-from marketplace.catalog.models import Product, ProductVersion, Spec, SpecAttribute
+from marketplace.catalog.models import Price, Product, ProductVersion, Spec, SpecAttribute
 from sellers.models import TestAccount
 
 from .models import Order
@@ -22,11 +22,44 @@ TEST_VERSION_STATUSES = (ProductVersion.Status.PENDING_REVIEW, ProductVersion.St
 
 
 def _checkout_specs():
-    # The attributes with their names in one query: checkout checks them from here.
-    return Spec.objects.select_related("version__product__seller").prefetch_related(
-        "prices",
-        Prefetch("attributes", queryset=SpecAttribute.objects.select_related("attribute")),
-    )
+    return Spec.objects.select_related("version__product__seller")
+
+
+# Spec id → (prices, attributes with their names). A spec's prices and attributes never
+# change once its version has left the draft (catalog.services.specs edits drafts only,
+# and replaces their specs with new rows, new ids), and only such versions are sold: so
+# the rows are read once per process and spec, not on every checkout. Bounded; tests
+# clear it between tests (SQLite hands a rolled-back id out again).
+_SPEC_ROWS: dict[int, tuple[list[Price], list[SpecAttribute]]] = {}
+_SPEC_ROWS_MAX = 4096
+
+
+def clear_spec_rows() -> None:
+    _SPEC_ROWS.clear()
+
+
+def _with_rows(spec: Spec | None) -> Spec | None:
+    """`spec` with its prices and attributes attached as if prefetched."""
+    if spec is None:
+        return None
+    rows = _SPEC_ROWS.get(spec.pk)
+    if rows is None:
+        rows = (
+            list(spec.prices.all()),
+            list(spec.attributes.select_related("attribute")),
+        )
+        if len(_SPEC_ROWS) >= _SPEC_ROWS_MAX:
+            _SPEC_ROWS.clear()
+        _SPEC_ROWS[spec.pk] = rows
+    cache = getattr(spec, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = spec._prefetched_objects_cache = {}
+    for name, found in zip(("prices", "attributes"), rows, strict=True):
+        rows_qs = getattr(spec, name).all()
+        rows_qs._result_cache = list(found)  # a copy: a caller may reorder its list
+        rows_qs._prefetch_done = True
+        cache[name] = rows_qs
+    return spec
 
 
 def spec_for_checkout(*, product_id: int, spec_code: str, buyer=None) -> Spec | None:
@@ -49,7 +82,7 @@ def spec_for_checkout(*, product_id: int, spec_code: str, buyer=None) -> Spec | 
         .first()
     )
     if spec is not None or buyer is None or not buyer.is_authenticated:
-        return spec
+        return _with_rows(spec)
     seller_id = TestAccount.objects.filter(user_id=buyer.pk).values_list("seller_id", flat=True)
     version = (
         ProductVersion.objects.filter(
@@ -64,7 +97,7 @@ def spec_for_checkout(*, product_id: int, spec_code: str, buyer=None) -> Spec | 
     )
     if version is None:
         return None
-    return _checkout_specs().filter(version_id=version, code=spec_code).first()
+    return _with_rows(_checkout_specs().filter(version_id=version, code=spec_code).first())
 
 
 def order_list_for_buyer_api(*, buyer) -> QuerySet[Order]:

@@ -33,6 +33,8 @@ urlpatterns: list = [
     # Buyer center › Purchased services › Bind to enterprise (orders.views.kit).
     path("services/<int:pk>/enterprise/", kit.service_kit_bind, name="service_kit_bind"),
     path("services/<int:pk>/enterprise/retry/", kit.service_kit_retry, name="service_kit_retry"),
+    path("services/<int:pk>/enterprise/change/", kit.service_kit_modify, name="service_kit_modify"),
+    path("services/<int:pk>/enterprise/unbind/", kit.service_kit_unbind, name="service_kit_unbind"),
     re_path(rf"^{NUMBER}/unsubscribe/$", unsubscribe.unsubscribe, name="unsubscribe"),
     path(
         "unsubscriptions/<int:pk>/withdraw/",

@@ -29,6 +29,8 @@ urlpatterns = [
     # Vouchers (buyers) and private offers (orders) join the "seller" namespace too.
     path("vouchers/", include("buyers.seller_urls")),
     path("", include("orders.seller_urls")),
+    # Delivery management › Service supervision (supervision.seller_urls).
+    path("", include("supervision.seller_urls")),
     # Application tools: access keys, production interfaces, test accounts (issue 9 › 1).
     path("credentials/keys/", credentials.access_key_list, name="access_key_list"),
     path("credentials/keys/new/", credentials.access_key_create, name="access_key_create"),

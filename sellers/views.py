@@ -83,6 +83,9 @@ def dashboard(request):
         from marketplace.catalog.seller_selectors import seller_product_counts
 
         context["product_counts"] = counts = seller_product_counts(seller=seller)
+        from supervision.selectors import todo_count_for_seller
+
+        context["supervision_todo"] = todo_count_for_seller(seller)
         if seller.status == Status.ACTIVE:
             steps = selectors.next_steps(
                 service_group_count=context["service_group_count"],

@@ -8,13 +8,16 @@ With `REQUIRE_ALL_MARKERS=1` (set by .ci/run) a skipped `postgres` or `browser` 
 the run: CI must not pass by skipping them.
 """
 
+import copy
 import io
 import os
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from PIL import Image
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -65,22 +68,37 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def testing_settings(folder: Path) -> dict:
+    """The settings every test runs with (the autouse fixtures below apply them per test;
+    `module_data` while it builds): uploaded files in `folder` (public and private), English,
+    a fast password hasher."""
+    media_root, private_root = str(folder / "media"), str(folder / "private")
+    return {
+        "MEDIA_ROOT": media_root,
+        "PRIVATE_FILES_ROOT": private_root,
+        "STORAGES": {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": media_root, "base_url": settings.MEDIA_URL},
+            },
+            "private": {
+                "BACKEND": "marketplace.core.private_files.PrivateFileSystemStorage",
+                "OPTIONS": {"location": private_root},
+            },
+        },
+        "LANGUAGE_CODE": "en",
+        # Tests hash many passwords; a slow hasher only costs time here.
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    }
+
+
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     """Uploaded files of a test go to its own temporary folders (public and private)."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.PRIVATE_FILES_ROOT = str(tmp_path / "private")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": settings.MEDIA_ROOT, "base_url": settings.MEDIA_URL},
-        },
-        "private": {
-            "BACKEND": "marketplace.core.private_files.PrivateFileSystemStorage",
-            "OPTIONS": {"location": settings.PRIVATE_FILES_ROOT},
-        },
-    }
+    values = testing_settings(tmp_path)
+    for name in ("MEDIA_ROOT", "PRIVATE_FILES_ROOT", "STORAGES"):
+        setattr(settings, name, values[name])
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     shutil.rmtree(settings.PRIVATE_FILES_ROOT, ignore_errors=True)
@@ -94,12 +112,17 @@ def _english(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: cached catalog lists are keyed by a catalog
-    generation that restarts with every test database."""
+    generation that restarts with every test database. Likewise the process's own memo of
+    sold specs' prices (`orders.selectors`): ids are handed out again after a rollback."""
     from django.core.cache import cache
 
+    from orders.selectors import clear_spec_rows
+
     cache.clear()
+    clear_spec_rows()
     yield
     cache.clear()
+    clear_spec_rows()
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +140,7 @@ def _celery_eager():
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests hash many passwords; a slow hasher only costs time here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = testing_settings(Path())["PASSWORD_HASHERS"]
 
 
 def make_image_bytes(size=(100, 100), fmt="PNG", color=(200, 30, 30)) -> bytes:
@@ -126,17 +149,19 @@ def make_image_bytes(size=(100, 100), fmt="PNG", color=(200, 30, 30)) -> bytes:
     return buffer.getvalue()
 
 
+def make_image_file(name="image.png", size=(100, 100), fmt=None):
+    """An in-memory uploaded image (PNG, or JPEG for a .jpg/.jpeg name)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fmt = fmt or ("JPEG" if name.lower().endswith((".jpg", ".jpeg")) else "PNG")
+    content_type = "image/jpeg" if fmt == "JPEG" else "image/png"
+    return SimpleUploadedFile(name, make_image_bytes(size, fmt), content_type=content_type)
+
+
 @pytest.fixture
 def image_file():
     """Factory for an in-memory uploaded image: image_file(name, size=(w, h), fmt="PNG")."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    def make(name="image.png", size=(100, 100), fmt=None):
-        fmt = fmt or ("JPEG" if name.lower().endswith((".jpg", ".jpeg")) else "PNG")
-        content_type = "image/jpeg" if fmt == "JPEG" else "image/png"
-        return SimpleUploadedFile(name, make_image_bytes(size, fmt), content_type=content_type)
-
-    return make
+    return make_image_file
 
 
 @pytest.fixture
@@ -205,3 +230,122 @@ def browser_log_in(page, base_url: str, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
+
+
+# --- data built once for a module, shared by its tests --------------------------------------
+
+
+class ModuleData:
+    """Data a module's tests share, built once (see the `module_data` fixture)."""
+
+    def __init__(self, blocker, folder: Path):
+        self._blocker = blocker
+        self.folder = folder
+
+    def build(self, make: Callable):
+        """Run `make()` under the tests' settings and commit what it writes; returns its
+        result. As in a test's own transaction, the `on_commit` callbacks it registers are
+        dropped, never run (no tasks, no mail)."""
+        from django.test import override_settings
+
+        from marketplace.celery import app
+
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        try:
+            with (
+                self._blocker.unblock(),
+                override_settings(**testing_settings(self.folder)),
+                transaction.atomic(),
+            ):
+                result = make()
+                connections[DEFAULT_DB_ALIAS].run_on_commit.clear()
+        finally:
+            app.conf.task_always_eager = eager
+        return result
+
+    def copy(self, result, settings):
+        """A test's own copy of what `build` returned (Python objects the test may change),
+        and of the files it stored, in the test's media folders."""
+        for name in ("MEDIA_ROOT", "PRIVATE_FILES_ROOT"):
+            built = Path(testing_settings(self.folder)[name])
+            if built.exists():
+                shutil.copytree(built, getattr(settings, name), dirs_exist_ok=True)
+        return copy.deepcopy(result)
+
+
+def _database_rows() -> dict:
+    """Every row of every table of the project's models: model → {pk: field values}."""
+    from django.apps import apps
+
+    rows = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        names = [f.attname for f in model._meta.concrete_fields]
+        pk = model._meta.pk.attname
+        rows[model] = {
+            values[names.index(pk)]: values
+            for values in model._base_manager.values_list(*names).iterator()
+        }
+    return rows
+
+
+LOG_TRIGGER = "supervision_caselog_append_only"
+
+
+def _restore_database_rows(before: dict) -> None:
+    """Put the tables back as `before` found them: rows added since are deleted, rows
+    changed or deleted since are written back (no cascades, no signals; foreign keys are
+    checked at the commit, once all is back)."""
+    postgres = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    with transaction.atomic():
+        if postgres:
+            with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                # The evidence log refuses DELETE (supervision.0002's trigger); putting
+                # the tables back may, in this transaction only (enabled again below).
+                cursor.execute(f"ALTER TABLE supervision_caselog DISABLE TRIGGER {LOG_TRIGGER}")
+        for model, rows in _database_rows().items():
+            old = before.get(model, {})
+            gone = [pk for pk, values in rows.items() if old.get(pk) != values]
+            back = [pk for pk, values in old.items() if rows.get(pk) != values]
+            for start in range(0, len(gone), 500):
+                chunk = gone[start : start + 500]
+                model._base_manager.filter(pk__in=chunk)._raw_delete(DEFAULT_DB_ALIAS)
+            if back:
+                names = [f.attname for f in model._meta.concrete_fields]
+                model._base_manager.bulk_create(
+                    [model(**dict(zip(names, old[pk], strict=True))) for pk in back]
+                )
+        if postgres:
+            with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"ALTER TABLE supervision_caselog ENABLE TRIGGER {LOG_TRIGGER}")
+
+
+@pytest.fixture(scope="module")
+def module_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Build data once for all the tests of a module (like `setUpTestData`):
+
+        @pytest.fixture(scope="module")
+        def _world(module_data):
+            return module_data.build(make_world)
+
+        @pytest.fixture
+        def world(_world, module_data, db, settings):
+            return module_data.copy(_world, settings)
+
+    What `build` writes is committed; each test runs in its own transaction on top of it,
+    rolled back at its end, so every test starts from the data as built and its own copy
+    of the Python objects and files. After the module's last test the database is put back
+    as it was before the build, for the next modules. Not for modules with
+    `django_db(transaction=True)` tests: their flush would take the shared data away.
+    """
+    folder = tmp_path_factory.mktemp("module-data")
+    with django_db_blocker.unblock():
+        before = _database_rows()
+    yield ModuleData(django_db_blocker, folder)
+    with django_db_blocker.unblock():
+        _restore_database_rows(before)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -274,11 +274,12 @@ CASES.update(
 
 def _isv_cases() -> dict:
     """Issue 9 credentials admins (imported here so the block stays self-contained)."""
-    from orders.models import ProductInterface
+    from orders.models import ProbeRun, ProductInterface
     from sellers.models import AccessKey
     from sellers.models import TestAccount as SellerTestAccount
     from tests.factories.isv import (
         AccessKeyFactory,
+        ProbeRunFactory,
         ProductInterfaceFactory,
         TestAccountFactory,
     )
@@ -292,10 +293,51 @@ def _isv_cases() -> dict:
         AccessKey: Case(lambda n: AccessKeyFactory.create_batch(n)),
         ProductInterface: Case(joint_interfaces),
         SellerTestAccount: Case(lambda n: TestAccountFactory.create_batch(n)),
+        ProbeRun: Case(lambda n: ProbeRunFactory.create_batch(n)),
     }
 
 
 CASES.update(_isv_cases())
+
+
+def _api_token_cases() -> dict:
+    """Personal API tokens (marketplace/accounts/admin.py): each row names its account."""
+    from marketplace.accounts.models import ApiToken
+    from tests.factories.accounts import ApiTokenFactory
+
+    return {ApiToken: Case(lambda n: ApiTokenFactory.create_batch(n))}
+
+
+CASES.update(_api_token_cases())
+
+
+def _supervision_cases() -> dict:
+    """Service supervision (supervision/admin.py): cases, their log, evidence, appeals;
+    each row names its case, order, parties ... joined."""
+    from supervision import services as supervision_services
+    from supervision.models import Appeal, CaseLog, EvidenceFile
+    from supervision.models import Case as SupervisionCase
+    from tests.factories.supervision import evidence_pdf, open_case
+
+    def appeals(n: int) -> None:
+        for case in (open_case() for _ in range(n)):
+            supervision_services.appeal_open(case_id=case.pk, actor=case.buyer, reason="Late")
+
+    def evidence(n: int) -> None:
+        for case in (open_case() for _ in range(n)):
+            supervision_services.evidence_upload(
+                case_id=case.pk, actor=case.buyer, files=[evidence_pdf()]
+            )
+
+    return {
+        SupervisionCase: Case(lambda n: [open_case() for _ in range(n)]),
+        CaseLog: Case(lambda n: [open_case() for _ in range(n)]),
+        Appeal: Case(appeals),
+        EvidenceFile: Case(evidence),
+    }
+
+
+CASES.update(_supervision_cases())
 
 
 # The review queue once more with every status, so rows of every state are listed.

@@ -56,6 +56,7 @@ from buyers.models import (
     VoucherGrant,
     Wallet,
 )
+from marketplace.accounts.models import ApiToken
 from marketplace.accounts.services import email_verification_token
 from marketplace.catalog import services
 from marketplace.catalog.models import (
@@ -91,9 +92,13 @@ from sellers.models import (
     ServiceGroup,
     StorePage,
 )
+from supervision.models import Appeal, Case, CaseLog, EvidenceFile
+from supervision.services import case_open
+from tests.conftest import make_image_file
 from tests.factories import catalog as public
 from tests.factories import catalog_publishing as publishing
 from tests.factories.accounts import (
+    ApiTokenFactory,
     EnterpriseUserFactory,
     ReviewerFactory,
     SupportFactory,
@@ -166,6 +171,8 @@ class Buying:
     test_case: InterfaceTestCase | None = None
     call: ProvisioningCall | None = None  # finally failed, of `subscription`
     license: License | None = None  # delivered on `subscription`, not yet claimed
+    api_token: ApiToken | None = None  # the buyer's personal API token
+    case: Case | None = None  # the supervision case of `order` (SaaS: the seller delivers)
 
 
 def make_buying(seller: Seller, product: Product) -> Buying:
@@ -208,6 +215,8 @@ def make_buying(seller: Seller, product: Product) -> Buying:
             finished_at=now,
         ),
         license=License.objects.create(subscription=order.subscription, code=f"LIC-{order.pk}"),
+        api_token=ApiTokenFactory(user=buyer),
+        case=case_open(order=order),
         buyer=buyer,
         order=order,
         pending=OrderFactory(buyer=buyer, product=product),
@@ -234,6 +243,7 @@ class World:
     other: Side
     buyer: object  # an account sellers can put on an allowlist
     shop_window: Product  # a listed product of a third seller, for the public pages
+    roles: dict[str, object] = field(default_factory=dict)  # an account of each of ROLES
 
 
 def make_side(image_file) -> Side:
@@ -258,14 +268,27 @@ def make_side(image_file) -> Side:
     )
 
 
-@pytest.fixture
-def world(image_file) -> World:
+def make_world() -> World:
     return World(
-        own=make_side(image_file),
-        other=make_side(image_file),
+        own=make_side(make_image_file),
+        other=make_side(make_image_file),
         buyer=UserFactory(),
         shop_window=public.listed_product(),
+        roles={role: make() for role, make in ROLES.items()},
     )
+
+
+@pytest.fixture(scope="module")
+def _world(module_data) -> World:
+    """The world, built once for the module (tests/conftest.py, `module_data`)."""
+    return module_data.build(make_world)
+
+
+@pytest.fixture
+def world(_world, module_data, db, settings, _media_root) -> World:
+    """Each test's own copy of the world: its rows as built (each test's changes are rolled
+    back), its Python objects and files copied afresh."""
+    return module_data.copy(_world, settings)
 
 
 # --- POST payloads: valid for the owner, so that a missing scope would change something -----
@@ -376,6 +399,12 @@ URLS: dict[str, Route] = {
     "seller:verify_enterprise": Route(LOGIN, GP),
     "accounts:email_verification": Route(LOGIN, GP),
     "buyer:verify_individual": Route(LOGIN, GP),
+    "accounts:api_tokens": Route(LOGIN),
+    "accounts:api_token_create": Route(LOGIN, GP),
+    # A personal API token: any account's own (README › API tokens), revoked by POST.
+    "accounts:api_token_revoke": Route(
+        BUYER_OWNED, GP, kwargs=lambda w, s: {"pk": s.buying.api_token.pk}
+    ),
     # --- a seller in a given status, no object in the URL ------------------------------------
     "seller:business_info": Route(SELLER, GP, statuses=(S.APPROVED, S.ACTIVE, S.EXIT_PENDING)),
     "seller:business_info_edit": Route(SELLER, GP),
@@ -598,6 +627,35 @@ URLS: dict[str, Route] = {
     "open_api_license_activate": Route(API_AKSK, ("post",), api=True),
     "open_api_license_heartbeat": Route(API_AKSK, ("post",), api=True),
     # --- ISV integration, buyer side -----------------------------------------------------------
+    # --- service supervision: the buyer's cases (supervision.views) -----------------------
+    "supervision:list": Route(LOGIN),
+    "supervision:detail": Route(BUYER_OWNED, kwargs=lambda w, s: {"pk": s.buying.case.pk}),
+    "supervision:accept": Route(
+        BUYER_OWNED,
+        GP,
+        kwargs=lambda w, s: {"pk": s.buying.case.pk},
+        data=lambda w, s: {"accept-confirm": "True"},
+    ),
+    "supervision:action": Route(
+        BUYER_OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.case.pk, "action": "appeal_open"},
+        data=lambda w, s: {"appeal_open-reason": "Hijacked"},
+    ),
+    # --- service supervision: the seller's cases (supervision.seller_views) ---------------
+    "seller:supervision_list": Route(SELLER, statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:supervision_detail": Route(
+        OWNED,
+        kwargs=lambda w, s: {"pk": s.buying.case.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:supervision_action": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.case.pk, "action": "mark_delivered"},
+        data=lambda w, s: {"mark_delivered-description": "Hijacked"},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
     "orders:license_claim": Route(
         BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.license.pk}
     ),
@@ -608,6 +666,15 @@ URLS: dict[str, Route] = {
         data=lambda w, s: {"name": "Example Co."},
     ),
     "orders:service_kit_retry": Route(
+        BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.subscription.pk}
+    ),
+    "orders:service_kit_modify": Route(
+        BUYER_OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.subscription.pk},
+        data=lambda w, s: {"name": "Example Group"},
+    ),
+    "orders:service_kit_unbind": Route(
         BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.subscription.pk}
     ),
     # --- seller center: application tools ------------------------------------------------------
@@ -781,6 +848,11 @@ SNAPSHOT_MODELS = [
     ProvisioningCall,
     InterfaceTestCase,
     License,
+    ApiToken,
+    Case,
+    CaseLog,
+    EvidenceFile,
+    Appeal,
 ]
 
 
@@ -882,7 +954,7 @@ def role_status(role: str) -> str | None:
 @pytest.mark.parametrize("name", rows(SELLER, OWNED, API_SELLER, API_OWNED))
 def test_a_wrong_role_gets_403(name, world, client):
     route = URLS[name]
-    users = {r: make() for r, make in ROLES.items() if role_status(r) not in route.statuses}
+    users = {r: user for r, user in world.roles.items() if role_status(r) not in route.statuses}
     before = snapshot()
     for role, user in users.items():
         client.force_login(user)
@@ -898,7 +970,7 @@ def test_a_wrong_role_gets_403(name, world, client):
 def test_a_seller_in_an_allowed_status_gets_in(name, world, client):
     route = URLS[name]
     for status in route.statuses:
-        seller = world.own.seller if status == S.ACTIVE else ROLES[status]().seller
+        seller = world.own.seller if status == S.ACTIVE else world.roles[status].seller
         client.force_login(seller.user)
         method = "get" if "get" in route.methods else route.methods[0]
         response = request(client, method, url_of(name, world, world.own), route)
@@ -909,8 +981,8 @@ def test_a_seller_in_an_allowed_status_gets_in(name, world, client):
 
 @pytest.mark.parametrize("name", rows(LOGIN))
 def test_any_signed_in_account_gets_in(name, world, client):
-    for role, make_user in [("active seller", lambda: world.own.seller.user), *ROLES.items()]:
-        client.force_login(make_user())
+    for role, user in [("active seller", world.own.seller.user), *world.roles.items()]:
+        client.force_login(user)
         response = client.get(url_of(name, world, world.own))
         assert response.status_code in (200, 302), (role, response.status_code)
         assert not login_redirect(response)
@@ -919,12 +991,12 @@ def test_any_signed_in_account_gets_in(name, world, client):
 @pytest.mark.parametrize("name", rows(PRIVATE_FILE))
 def test_private_files_are_for_their_owner_and_staff_only(name, world, client):
     url = url_of(name, world, world.own)
-    owner = ("owner", lambda: world.own.seller.user)
-    another = ("another seller", lambda: world.other.seller.user)
-    reviewer = ("reviewer", ReviewerFactory)
-    support = ("support", SupportFactory)
-    for role, make_user in [owner, another, reviewer, support, *ROLES.items()]:
-        client.force_login(make_user())
+    owner = ("owner", world.own.seller.user)
+    another = ("another seller", world.other.seller.user)
+    reviewer = ("reviewer", ReviewerFactory())
+    support = ("support", SupportFactory())
+    for role, user in [owner, another, reviewer, support, *world.roles.items()]:
+        client.force_login(user)
         expected = 200 if role in ("owner", "reviewer") else 404
         assert client.get(url).status_code == expected, role
         client.logout()

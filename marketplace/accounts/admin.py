@@ -5,16 +5,23 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.admin_actions import has_perm, history_table, run_each
 from marketplace.core.exceptions import DomainError
 from marketplace.core.private_files import private_url
 
 from .models import (
+    ApiToken,
     EnterpriseVerification,
     IndividualVerification,
     User,
     can_view_private_documents,
 )
-from .services import check_account_name, check_email_free, user_mark_email_verified
+from .services import (
+    api_token_revoke_any,
+    check_account_name,
+    check_email_free,
+    user_mark_email_verified,
+)
 
 
 class _AccountKeysMixin:
@@ -176,3 +183,76 @@ class IndividualVerificationAdmin(admin.ModelAdmin):
     @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):
         return obj.masked_id_number
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Personal API tokens, read-only: accounts make them on their "API tokens" page. The
+    token itself is never stored, so it can't be shown; operators holding
+    `accounts.revoke_apitoken` (support) revoke a leaked one with the action."""
+
+    list_display = [
+        "name",
+        "user",
+        "display_prefix",
+        "status_label",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "prefix"]
+    search_help_text = _("Search by username or token prefix (mkt_…).")
+    date_hierarchy = "created_at"
+    fields = [
+        "user",
+        "name",
+        "display_prefix",
+        "status_label",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "history",
+    ]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    has_revoke_apitoken_permission = has_perm("accounts.revoke_apitoken")
+
+    def has_add_permission(self, request):
+        return False  # the secret is shown to its account once; nobody makes one here
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, not deleted: the history stays
+
+    def get_search_results(self, request, queryset, search_term):
+        # A prefix as lists show it ("mkt_1a2b3c4d_…") finds its token too.
+        term = search_term.strip().removeprefix("mkt_").split("_")[0]
+        return super().get_search_results(request, queryset, term)
+
+    @admin.display(description=_("prefix"))
+    def display_prefix(self, obj):
+        return obj.display_prefix
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj):
+        return obj.get_status_display()
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        return history_table(obj)
+
+    @admin.action(description=_("Revoke the selected API tokens"), permissions=["revoke_apitoken"])
+    def revoke(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda token: api_token_revoke_any(actor=request.user, token_id=token.pk),
+            lambda n: gettext("%(count)d API token(s) revoked.") % {"count": n},
+        )

@@ -1,6 +1,9 @@
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -97,3 +100,33 @@ class IndividualVerificationForm(forms.Form):
     id_number = forms.CharField(
         label=_("Resident ID number"), max_length=18, validators=[validate_id_number]
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “billing script” or “CI server”."),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The token stops working at the end of this day (Beijing time)."),
+    )
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return day
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """The end of the chosen day in TIME_ZONE (the next day's midnight), or None."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+        )

@@ -25,9 +25,12 @@ _MIGRATIONS = (
     ),
     ("orders.migrations.0002_operator_groups_orders", "add_permissions"),
     ("orders.migrations.0004_restart_provisioningcall_support", "add_permissions"),
+    ("orders.migrations.0008_proberun_view_support", "add_permissions"),
     ("buyers.migrations.0002_operator_groups_money", "add_permissions"),
     ("buyers.migrations.0003_operator_groups_vouchers", "add_permissions"),
     ("sellers.migrations.0008_operator_groups_credentials", "add_permissions"),
+    ("marketplace.accounts.migrations.0013_operator_groups_api_tokens", "add_permissions"),
+    ("supervision.migrations.0002_caselog_append_only_and_operator_groups", "add_permissions"),
 )
 
 

@@ -1,4 +1,4 @@
-"""The account (custom user) and its real-name verification."""
+"""The account (custom user), its real-name verification and its personal API tokens."""
 
 import uuid
 
@@ -7,7 +7,9 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.core.files import new_upload_key
 from marketplace.core.private_files import private_storage
@@ -171,3 +173,68 @@ class IndividualVerification(models.Model):
     @property
     def masked_id_number(self) -> str:
         return f"{self.id_number[:3]}{'*' * 11}{self.id_number[-4:]}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Neither revoked nor expired at `now`."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True
+        )
+
+
+class ApiToken(models.Model):
+    """A personal API token (README › API tokens): `Authorization: Bearer mkt_<prefix>_<secret>`.
+
+    Only the SHA-256 of the whole token is stored (`digest`); the token is shown once, when
+    it is made. The token carries 256 random bits, so a plain hash (no salt, no slow hash)
+    is enough: nobody can guess a token from its digest, and one indexed lookup finds it.
+    `prefix` is not secret: it tells the account's tokens apart in lists and in the admin.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", pgettext_lazy("API token status", "Active")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("account")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # Updated at most every few minutes (api_auth.LAST_USED_EVERY), not on every request.
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("revoke_apitoken", "Can revoke any account's API tokens")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.display_prefix})"
+
+    @property
+    def display_prefix(self) -> str:
+        return f"mkt_{self.prefix}_…"
+
+    def status_at(self, now) -> str:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at is not None and self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label

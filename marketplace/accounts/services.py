@@ -1,13 +1,16 @@
-"""Writes on accounts: sign-up, e-mail verification, language preference and real-name
-verification."""
+"""Writes on accounts: sign-up, e-mail verification, language preference, real-name
+verification and personal API tokens."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
@@ -17,8 +20,10 @@ from marketplace.core.audit import log_transition
 from marketplace.core.exceptions import DomainError
 from marketplace.core.files import check_image
 from marketplace.core.notifications import notify
+from marketplace.core.permissions import check_operator_permission
 
-from .models import EnterpriseVerification, IndividualVerification, User
+from . import tokens
+from .models import ApiToken, EnterpriseVerification, IndividualVerification, User
 from .names import email_key, name_key, normalise_name, validate_account_name_script
 from .validators import validate_id_number, validate_uscc
 
@@ -236,3 +241,99 @@ def user_verify_individual(*, user: User, real_name: str, id_number: str) -> Ind
         actor=user,
     )
     return verification
+
+
+# --- personal API tokens (README › API tokens) -------------------------------------------------
+
+# `last_used_at` is a hint for the person, not a log: a used token writes it at most this often.
+API_TOKEN_LAST_USED_EVERY = timedelta(minutes=5)
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new personal API token of `user`: (the row, the token itself).
+
+    The token is returned once, to be shown once; only its SHA-256 digest is stored. An
+    account holds at most settings.API_TOKENS_PER_USER active tokens (neither revoked nor
+    expired): DomainError beyond. `expires_at`, if given, must be in the future.
+    """
+    now = timezone.now()
+    name = (name or "").strip()
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expires_at": _("Choose an expiry date in the future.")})
+    # The account row is the lock: two creations at once cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
+    limit = settings.API_TOKENS_PER_USER
+    if ApiToken.objects.filter(user=user).active(now).count() >= limit:
+        raise DomainError(
+            _(
+                "An account may hold at most %(limit)d active API tokens: revoke one you no "
+                "longer use first."
+            )
+            % {"limit": limit}
+        )
+    prefix, secret = tokens.new_token()
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=prefix,
+        digest=tokens.digest(secret),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    token.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
+    token.save()
+    log_transition(token, action="create", to_state=ApiToken.Status.ACTIVE, actor=user)
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of `user`'s own tokens; another account's token is
+    ApiToken.DoesNotExist (a 404), as is one that doesn't exist. Revoking twice changes
+    nothing."""
+    token = ApiToken.objects.select_for_update().get(pk=token_id, user=user)
+    return _api_token_revoke(token, actor=user)
+
+
+@transaction.atomic
+def api_token_revoke_any(*, actor: User, token_id: int) -> ApiToken:
+    """An operator holding `accounts.revoke_apitoken` revokes any account's token (the
+    admin action): a leaked token is stopped without its owner."""
+    check_operator_permission(
+        actor, "accounts.revoke_apitoken", _("You may not revoke other accounts' API tokens.")
+    )
+    token = ApiToken.objects.select_for_update().get(pk=token_id)
+    return _api_token_revoke(token, actor=actor)
+
+
+def _api_token_revoke(token: ApiToken, *, actor: User) -> ApiToken:
+    if token.revoked_at is None:
+        previous = token.status
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        log_transition(
+            token, action="revoke", from_state=previous, to_state=token.status, actor=actor
+        )
+    return token
+
+
+def api_token_mark_used(*, token: ApiToken, now: datetime | None = None) -> bool:
+    """Note that `token` was just used, if its `last_used_at` is unset or older than
+    API_TOKEN_LAST_USED_EVERY; True if it wrote. Called by the authentication of every API
+    request, so it costs nothing most of the time: no write while the stored time is recent,
+    and then one conditional UPDATE (a single statement, atomic by itself: no transaction,
+    no savepoint) that concurrent requests cannot repeat."""
+    now = now or timezone.now()
+    stale = now - API_TOKEN_LAST_USED_EVERY
+    if token.last_used_at is not None and token.last_used_at >= stale:
+        return False
+    written = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale))
+        .update(last_used_at=now)
+    )
+    token.last_used_at = now
+    return bool(written)

@@ -17,6 +17,9 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/new/", views.api_token_create_view, name="api_token_create"),
+    path("api-tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path(
         "password-reset/complete/",
         views.PasswordResetCompleteView.as_view(),

@@ -1,4 +1,5 @@
-"""Sign-up, log-in, log-out, password reset, e-mail verification and the language switch.
+"""Sign-up, log-in, log-out, password reset, e-mail verification, the language switch and
+the account's personal API tokens.
 
 Intent survives the detour through the account pages: a `next` (a path on this site,
 checked with url_has_allowed_host_and_scheme) goes from log-in to sign-up and back, and
@@ -13,20 +14,26 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import i18n
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.core.exceptions import DomainError
 from marketplace.core.forms import call_service
 
-from .forms import SignUpForm
+from .forms import ApiTokenForm, SignUpForm
+from .models import ApiToken
 from .names import email_key
+from .selectors import api_token_list, api_token_of
 from .services import (
+    api_token_create,
+    api_token_revoke,
     user_send_email_verification,
     user_set_language,
     user_sign_up,
@@ -229,3 +236,61 @@ def set_language(request):
         with contextlib.suppress(DomainError):
             user_set_language(user=request.user, language=language)
     return response
+
+
+# --- personal API tokens (README › API tokens) -------------------------------------------------
+
+
+@login_required
+@require_GET
+def api_tokens(request):
+    """The account's API tokens: name, prefix, dates and status; never the token."""
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {"tokens": api_token_list(user=request.user), "limit": settings.API_TOKENS_PER_USER},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_create_view(request):
+    """Make a token; the answer to the POST is the only page that ever shows it (it is
+    not stored, not put in the session, and the page is not cached)."""
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        made = call_service(
+            form,
+            api_token_create,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            expires_at=form.expires_at,
+        )
+        if made:
+            token, secret = made
+            response = render(
+                request, "accounts/api_tokens_created.html", {"token": token, "secret": secret}
+            )
+            add_never_cache_headers(response)
+            return response
+    return render(request, "accounts/api_tokens_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_revoke_view(request, pk: int):
+    """GET asks "Revoke this token?"; POST revokes. Another account's token is a 404."""
+    if request.method == "POST":
+        try:
+            token = api_token_revoke(user=request.user, token_id=pk)
+        except ApiToken.DoesNotExist:
+            raise Http404 from None
+        messages.success(
+            request,
+            _("The API token “%(name)s” is revoked: it no longer works.") % {"name": token.name},
+        )
+        return redirect("accounts:api_tokens")
+    token = api_token_of(user=request.user, token_id=pk)
+    if token is None:
+        raise Http404
+    return render(request, "accounts/api_tokens_revoke.html", {"token": token})

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -137,13 +138,12 @@ def _polled_instance(call: ProvisioningCall) -> str:
     return str(call.response.get("instanceId") or "")
 
 
-def record_attempt(call: ProvisioningCall, exchange: Exchange, *, started_at) -> CallAttempt:
-    number = max(call.attempts, 1)
-    while CallAttempt.objects.filter(call=call, number=number).exists():
-        number += 1  # a restart after a crash between attempt and record
-    return CallAttempt.objects.create(
+def attempt_row(call: ProvisioningCall, exchange: Exchange, *, started_at) -> CallAttempt:
+    """The attempt's log row, unsaved (`call_record` inserts it with the result). Its
+    number is the call's attempt count as the claim set it (unique per claim)."""
+    return CallAttempt(
         call=call,
-        number=number,
+        number=max(call.attempts, 1),
         started_at=started_at,
         url=exchange.url[:1000],
         request_body=exchange.request_body,
@@ -161,7 +161,23 @@ class HttpDispatcher:
 
     timeout: float | None = None  # None: settings.ISV_TIMEOUT_SECONDS
 
+    def __init__(self) -> None:
+        # Product id → its interface, read once per dispatcher: `calls_dispatch` makes one
+        # per run, so a batch of calls for one product reads its settings once, and a
+        # changed URL or key is seen by the next run (seconds later).
+        self._interfaces: dict[int, ProductInterface | None] = {}
+
+    def interface_for(self, product_id: int) -> ProductInterface | None:
+        if product_id not in self._interfaces:
+            self._interfaces[product_id] = (
+                ProductInterface.objects.select_related("access_key", "kit_access_key")
+                .filter(product_id=product_id)
+                .first()
+            )
+        return self._interfaces[product_id]
+
     def send(self, call: ProvisioningCall) -> Result:
+        """One attempt; the Result carries its unsaved log row (`Result.attempt`)."""
         started = timezone.now()
         if call.activity in INSTANCE_CALLS and not (
             (call.payload or {}).get("instanceId") or call.subscription.instance_id
@@ -170,11 +186,7 @@ class HttpDispatcher:
                 ok=True,
                 error=_("Not sent: this purchased service never got an instance."),
             )
-        interface = (
-            ProductInterface.objects.select_related("access_key", "kit_access_key")
-            .filter(product_id=call.subscription.product_id)
-            .first()
-        )
+        interface = self.interface_for(call.subscription.product_id)
         body = build_body(call)
         if interface is None:
             exchange = Exchange(
@@ -182,11 +194,15 @@ class HttpDispatcher:
                 request_body=body,
                 error=_("The product has no production interface (production URL and key)."),
             )
-            record_attempt(call, exchange, started_at=started)
-            return Result(ok=False, error=exchange.error, retry_at=None)
+            return Result(
+                ok=False,
+                error=exchange.error,
+                retry_at=None,
+                attempt=attempt_row(call, exchange, started_at=started),
+            )
         exchange = post_activity(interface=interface, body=body, timeout=self.timeout)
-        record_attempt(call, exchange, started_at=started)
-        return self.judge(call, exchange, polling=body["activity"] == Activity.QUERY_INSTANCE)
+        result = self.judge(call, exchange, polling=body["activity"] == Activity.QUERY_INSTANCE)
+        return replace(result, attempt=attempt_row(call, exchange, started_at=started))
 
     def judge(self, call: ProvisioningCall, exchange: Exchange, *, polling: bool) -> Result:
         now = timezone.now()

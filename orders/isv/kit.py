@@ -8,6 +8,24 @@ buyer center. `tenant_bind` assigns the tenant (tenantId, tenantCode and the dom
     tenantSync (flag 1) → applicationSync (flag 1) → allOrgSync (one root department)
     → authSync (the buyer as the tenant's admin, flag 1)
 
+The buyer may then change the enterprise name (`tenant_modify`, flag 2 — the reference
+lets tenantSync change the name and the domain, but the domain is the marketplace's,
+derived from the tenant code, so only the name changes):
+
+    tenantSync (flag 2, the new name) → singleOrgSync (flag 2, the root department renamed)
+
+or unbind (`tenant_unbind`, flag 0), undoing the bind in reverse order — every record the
+bind made is deleted explicitly, as the reference does not say that deleting a tenant
+deletes what hangs off it:
+
+    authSync (flag 0) → singleOrgSync (flag 0) → applicationSync (flag 0) → tenantSync (flag 0)
+
+An unbinding cancels the calls of an earlier operation that never went through (status
+`cancelled`: an "add" sent after the "delete" would bring the tenant back); the ISV must
+accept the deletes anyway (§1.9: idempotent, no check that the record exists). When every
+delete succeeded the `TenantBinding` is deleted (its KitSync rows stay, binding null) and
+the service can be bound again. A change waits until the earlier calls went through.
+
 `kit_syncs_send` then sends them synchronously, outside any transaction, each with a short
 timeout (`settings.ISV_QUERY_TIMEOUT_SECONDS`, the buyer is waiting), and stops at the
 first failure: the later calls need the earlier ones. There is no automatic retry (§1.9):
@@ -53,6 +71,20 @@ SEND_ORDER = [
     KitSync.Path.ALL_ORG,
     KitSync.Path.AUTH,
 ]
+MODIFY_ORDER = [KitSync.Path.TENANT, KitSync.Path.SINGLE_ORG]
+UNBIND_ORDER = [
+    KitSync.Path.AUTH,
+    KitSync.Path.SINGLE_ORG,
+    KitSync.Path.APPLICATION,
+    KitSync.Path.TENANT,
+]
+FLAGS = {  # §1.9: flag 0 delete / 1 add / 2 modify
+    KitSync.Operation.BIND: 1,
+    KitSync.Operation.MODIFY: 2,
+    KitSync.Operation.UNBIND: 0,
+}
+OPEN = (KitSync.Status.PENDING, KitSync.Status.FAILED)
+ORG_NAME_MAX = 128  # orgName M(128), while the enterprise name may have 255
 ROOT_ORG = "root"
 FAILED_TEMPLATE = "kit_sync_failed"
 REDACTED = "***"
@@ -95,9 +127,12 @@ def kit_bindable(subscription: Subscription) -> bool:
     )
 
 
-def _payloads(subscription: Subscription, binding: TenantBinding, buyer) -> dict[str, dict]:
-    """The request bodies, without `timeStamp` (set when sent). `testFlag` is 0: a
-    binding is real, even for a test account's order (§1.9: Integer 0/1)."""
+def _payloads(
+    subscription: Subscription, binding: TenantBinding, buyer, *, flag: int = 1
+) -> dict[str, dict]:
+    """The request bodies, without `timeStamp` (set when sent), with `flag` (allOrgSync
+    has none). `testFlag` is 0: a binding is real, even for a test account's order (§1.9:
+    Integer 0/1). Deletes carry every mandatory field too, the same as the add."""
     order = subscription.orders.order_by("created_at", "id").first()
     common = {"instanceId": subscription.instance_id, "testFlag": 0, "tenantId": binding.tenant_id}
     application = app_id(subscription)
@@ -110,6 +145,7 @@ def _payloads(subscription: Subscription, binding: TenantBinding, buyer) -> dict
         "email": buyer.email or None,
         "mobile": buyer.mobile or None,
     }
+    org_name = binding.name[:ORG_NAME_MAX]
     return {
         KitSync.Path.TENANT: common
         | {
@@ -117,35 +153,58 @@ def _payloads(subscription: Subscription, binding: TenantBinding, buyer) -> dict
             "tenantCode": binding.tenant_code,
             "name": binding.name,
             "domainName": binding.domain_name,
-            "flag": 1,
+            "flag": flag,
         },
         KitSync.Path.APPLICATION: common
         | {
             "appId": application,
             "clientId": f"{binding.tenant_code}-{application}",
             "clientSecret": REDACTED,
-            "flag": 1,
+            "flag": flag,
         },
         KitSync.Path.ALL_ORG: common
-        | {"orgInfoList": [{"orgCode": ROOT_ORG, "orgName": binding.name}]},
+        | {"orgInfoList": [{"orgCode": ROOT_ORG, "orgName": org_name}]},
+        KitSync.Path.SINGLE_ORG: common | {"orgCode": ROOT_ORG, "orgName": org_name, "flag": flag},
         KitSync.Path.AUTH: common
         | {
             "appId": application,
             "userList": [{k: v for k, v in admin.items() if v is not None}],
-            "flag": 1,
+            "flag": flag,
         },
     }
+
+
+def _syncs_create(
+    subscription: Subscription, binding: TenantBinding, operation: str, paths: list[str]
+) -> None:
+    payloads = _payloads(subscription, binding, subscription.buyer, flag=FLAGS[operation])
+    # Created in sending order: `kit_syncs_send` sends the open rows by id.
+    KitSync.objects.bulk_create(
+        KitSync(
+            subscription=subscription,
+            binding=binding,
+            operation=operation,
+            path=path,
+            payload=payloads[path],
+        )
+        for path in paths
+    )
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("Enter the name of your enterprise."))
+    if len(name) > 255:
+        raise DomainError(_("The enterprise name is too long (255 characters at most)."))
+    return name
 
 
 @transaction.atomic
 def tenant_bind(*, subscription_id: int, buyer, name: str) -> TenantBinding:
     """Bind the buyer's joint SaaS subscription to the enterprise `name`: the tenant and
     its pending kit syncs. Send them with `kit_syncs_send` after this commits."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise DomainError(_("Enter the name of your enterprise."))
-    if len(name) > 255:
-        raise DomainError(_("The enterprise name is too long (255 characters at most)."))
+    name = _clean_name(name)
     subscription = (
         Subscription.objects.select_for_update()
         .select_related("product")
@@ -170,19 +229,82 @@ def tenant_bind(*, subscription_id: int, buyer, name: str) -> TenantBinding:
         name=name,
         domain_name=f"{tenant_code}.{tenant_domain_suffix()}",
     )
-    payloads = _payloads(subscription, binding, buyer)
-    KitSync.objects.bulk_create(
-        KitSync(subscription=subscription, path=path, payload=payloads[path]) for path in SEND_ORDER
-    )
+    _syncs_create(subscription, binding, KitSync.Operation.BIND, SEND_ORDER)
     return binding
 
 
-def kit_syncs_for(subscription: Subscription) -> list[KitSync]:
-    """The subscription's kit syncs in sending order (the latest row per path)."""
-    latest: dict[str, KitSync] = {}
-    for sync in KitSync.objects.filter(subscription=subscription).order_by("created_at", "id"):
-        latest[sync.path] = sync
-    return sorted(latest.values(), key=lambda s: SEND_ORDER.index(s.path))
+def _binding_for_update(*, subscription_id: int, buyer) -> TenantBinding:
+    """The buyer's binding of the subscription, locked; scoped by the buyer in the query."""
+    binding = (
+        TenantBinding.objects.select_for_update()
+        .select_related("subscription__buyer")
+        .filter(subscription_id=subscription_id, subscription__buyer=buyer)
+        .first()
+    )
+    if binding is None:
+        raise DomainError(_("This service is not bound to an enterprise."))
+    return binding
+
+
+@transaction.atomic
+def tenant_modify(*, subscription_id: int, buyer, name: str) -> TenantBinding:
+    """Change the enterprise name of the buyer's binding: its modify syncs (flag 2).
+    Send them with `kit_syncs_send` after this commits."""
+    name = _clean_name(name)
+    binding = _binding_for_update(subscription_id=subscription_id, buyer=buyer)
+    subscription = binding.subscription
+    if binding.unbind_requested_at is not None:
+        raise DomainError(_("This service is being unbound from its enterprise."))
+    if subscription.status != Subscription.Status.ACTIVE:
+        raise DomainError(_("Only a service in use can change its enterprise."))
+    if binding.kit_syncs.filter(status__in=OPEN).exists():
+        raise DomainError(_("The last synchronisation has not gone through yet: retry it first."))
+    if name == binding.name:
+        raise DomainError(_("The enterprise name is unchanged."))
+    binding.name = name
+    binding.save(update_fields=["name"])
+    _syncs_create(subscription, binding, KitSync.Operation.MODIFY, MODIFY_ORDER)
+    return binding
+
+
+@transaction.atomic
+def tenant_unbind(*, subscription_id: int, buyer) -> TenantBinding:
+    """Unbind the buyer's service from its enterprise: cancel what was never sent, write
+    the delete syncs (flag 0). Send them with `kit_syncs_send` after this commits; the
+    binding goes when they all succeeded."""
+    binding = _binding_for_update(subscription_id=subscription_id, buyer=buyer)
+    if binding.unbind_requested_at is not None:
+        raise DomainError(
+            _("This service is already being unbound: retry the failed synchronisation.")
+        )
+    binding.kit_syncs.filter(status__in=OPEN).update(
+        status=KitSync.Status.CANCELLED, updated_at=timezone.now()
+    )
+    binding.unbind_requested_at = timezone.now()
+    binding.save(update_fields=["unbind_requested_at"])
+    _syncs_create(binding.subscription, binding, KitSync.Operation.UNBIND, UNBIND_ORDER)
+    return binding
+
+
+@transaction.atomic
+def _unbind_finish(*, binding_id: int) -> bool:
+    """Delete an unbinding binding whose delete syncs all succeeded; False otherwise."""
+    binding = (
+        TenantBinding.objects.select_for_update()
+        .filter(pk=binding_id, unbind_requested_at__isnull=False)
+        .first()
+    )
+    if binding is None or binding.kit_syncs.filter(status__in=OPEN).exists():
+        return False
+    binding.delete()  # its KitSync rows stay, with binding null
+    return True
+
+
+def kit_syncs_open(binding: TenantBinding) -> list[KitSync]:
+    """The binding's kit syncs still to be sent (or sent again), in sending order. Only
+    one operation has open calls at a time: a change waits for the earlier ones, an
+    unbinding cancels them."""
+    return list(binding.kit_syncs.filter(status__in=OPEN).order_by("pk"))
 
 
 def _body(sync: KitSync, binding: TenantBinding) -> dict:
@@ -195,33 +317,37 @@ def _body(sync: KitSync, binding: TenantBinding) -> dict:
 
 
 def kit_syncs_send(*, subscription_id: int) -> list[KitSync]:
-    """Send the subscription's kit syncs that have not succeeded, in order, stopping at
-    the first failure (which e-mails the seller). Runs outside any transaction: each
-    result is saved on its own, so a crash leaves the truth about what was sent."""
+    """Send the subscription's open kit syncs (`kit_syncs_open`) in order, stopping at the
+    first failure (which e-mails the seller), and return them. Runs outside any
+    transaction: each result is saved on its own, so a crash leaves the truth about what
+    was sent. When an unbinding's last delete succeeded, the binding is deleted."""
     from .client import post_kit  # the HTTP client; imported late to keep imports light
 
     subscription = Subscription.objects.select_related(
-        "product__interface__access_key", "product__interface__kit_access_key", "tenant"
+        "product__interface__access_key", "product__interface__kit_access_key"
     ).get(pk=subscription_id)
+    binding = TenantBinding.objects.filter(subscription=subscription).first()
+    if binding is None:
+        return []
     interface = getattr(subscription.product, "interface", None)
-    syncs = kit_syncs_for(subscription)
+    syncs = kit_syncs_open(binding)
     timeout = settings.ISV_QUERY_TIMEOUT_SECONDS
     for sync in syncs:
-        if sync.status == KitSync.Status.SUCCEEDED:
-            continue
         if interface is None:
             error, exchange = _("The product has no production interface."), None
         else:
             exchange = post_kit(
                 interface=interface,
                 path=KIT_PREFIX + sync.path,
-                body=_body(sync, subscription.tenant),
+                body=_body(sync, binding),
                 timeout=timeout,
             )
             error = "" if exchange.ok else exchange.error
         _record(sync, exchange, error)
         if error:
             break
+    if binding.unbind_requested_at is not None:
+        _unbind_finish(binding_id=binding.pk)
     return syncs
 
 
@@ -234,21 +360,27 @@ def _record(sync: KitSync, exchange, error: str) -> None:
         "last_error": error[:2000],
         "updated_at": timezone.now(),
     }
-    KitSync.objects.filter(pk=sync.pk).update(attempts=F("attempts") + 1, **changes)
+    # Not over a cancellation made meanwhile (an unbinding in another tab).
+    updated = (
+        KitSync.objects.filter(pk=sync.pk)
+        .exclude(status=KitSync.Status.CANCELLED)
+        .update(attempts=F("attempts") + 1, **changes)
+    )
     sync.refresh_from_db()
-    if error:
+    if error and updated:
         notify_kit_failed(sync)
 
 
 def kit_sync_retry(*, subscription_id: int, buyer) -> list[KitSync]:
     """The buyer's Retry: send the failed call and the ones after it again."""
-    subscription = Subscription.objects.filter(pk=subscription_id, buyer=buyer).first()
-    if subscription is None or not TenantBinding.objects.filter(subscription=subscription).exists():
+    binding = TenantBinding.objects.filter(
+        subscription_id=subscription_id, subscription__buyer=buyer
+    ).first()
+    if binding is None:
         raise DomainError(_("This service is not bound to an enterprise."))
-    failed = KitSync.objects.filter(subscription=subscription, status=KitSync.Status.FAILED)
-    if not failed.exists():
+    if not binding.kit_syncs.filter(status=KitSync.Status.FAILED).exists():
         raise DomainError(_("There is nothing to retry."))
-    return kit_syncs_send(subscription_id=subscription.pk)
+    return kit_syncs_send(subscription_id=binding.subscription_id)
 
 
 # --- e-mail to the seller --------------------------------------------------------------------
@@ -259,9 +391,10 @@ def _context(sync: KitSync) -> dict:
     return {
         "sync_id": sync.pk,
         "path": sync.path,
+        "operation": sync.operation,
         "product_name": subscription.product.name,
         "instance_id": subscription.instance_id,
-        "tenant_name": subscription.tenant.name,
+        "tenant_name": sync.binding.name if sync.binding else "",
         "error": sync.last_error[:500],
     }
 
@@ -272,7 +405,7 @@ def notify_kit_failed(sync: KitSync) -> None:
     sync = KitSync.objects.select_related(
         "subscription__seller__user",
         "subscription__product__listed_version__service_group",
-        "subscription__tenant",
+        "binding",
     ).get(pk=sync.pk)
     user = sync.subscription.seller.user
     context = _context(sync)

@@ -106,6 +106,12 @@ def probe_product(*, product_id: int, now=None, slot: str | None = None) -> Prob
                 "checks": run.verdict.get("checks", []),
                 "result_code": run.exchange.result_code,
                 "error": run.exchange.error[:500],
+                # What was sent and what came back, for the operators' admin (ProbeRun).
+                "url": run.exchange.url,
+                "request": run.exchange.request_body,
+                "http_status": run.exchange.http_status,
+                "latency_ms": run.exchange.latency_ms,
+                "response": run.exchange.response_text[:2000],
             }
         )
     ok = all(case["ok"] for case in cases)

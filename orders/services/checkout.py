@@ -1031,6 +1031,10 @@ def _pay(
     from orders.services.subscriptions import subscription_apply_paid
 
     subscription_apply_paid(order=order, save=False)
+    # The paid hooks (supervision) see the paid order before its row is saved: a move
+    # they make (paid → processing) goes into this UPDATE, its history rows into the
+    # same INSERT as the payment's (orders/hooks.py).
+    rows.extend(run_paid_hooks(order))
     order.save(
         update_fields=[
             "payment_status",
@@ -1045,7 +1049,6 @@ def _pay(
         ]
     )
     history_save(rows)
-    run_paid_hooks(order)
     return order
 
 

@@ -25,6 +25,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,6 +45,8 @@ from marketplace.core.notifications import notify
 
 from ..models import SUBSCRIPTION_STATUS, Order, ProvisioningCall, Subscription
 from .history import history_row, history_save
+
+logger = logging.getLogger(__name__)
 
 # Delivery types with an instance on the seller's server (04): they get the calls.
 PROVISIONED_TYPES = {DeliveryType.SAAS, DeliveryType.JOINT_SAAS}
@@ -288,13 +291,29 @@ def _apply_repurchase(order: Order) -> Subscription:
 
 
 def subscription_activate(
-    *, subscription: Subscription, instance_id: str = "", access_info: dict | None = None
+    *,
+    subscription: Subscription,
+    instance_id: str = "",
+    access_info: dict | None = None,
+    only_from: tuple[str, ...] | None = None,
 ) -> Subscription:
     """Provisioning reports the instance created (04): the service is in use. Called by
     the dispatcher when newInstance succeeds; idempotent for an active subscription (the
-    instance info is updated, as a repeated create-instance answer may change it)."""
-    with transaction.atomic():
+    instance info is updated, as a repeated create-instance answer may change it).
+
+    `only_from`: the statuses it may act from; a subscription found (locked) in another
+    one is returned unchanged, with a warning (an instance created for a service that was
+    unsubscribed meanwhile: the refund's releaseInstance cleans it up).
+
+    No savepoint of its own: it runs inside the dispatcher's record transaction, where
+    any error rolls the whole record back anyway."""
+    with transaction.atomic(savepoint=False):
         subscription = _locked(subscription.pk)
+        if only_from is not None and subscription.status not in only_from:
+            logger.warning(
+                "instance created for a %s subscription %s", subscription.status, subscription.pk
+            )
+            return subscription
         if instance_id:
             subscription.instance_id = instance_id
         if access_info is not None:

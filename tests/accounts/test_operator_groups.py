@@ -50,6 +50,12 @@ def test_support_only_looks_and_sees_no_private_documents():
     assert {p for p in perms if not p.split(".")[1].startswith("view_")} == {
         "axes.delete_accessattempt",
         "orders.restart_provisioningcall",
+        # ... and revokes accounts' leaked API tokens (accounts.0013_operator_groups_api_tokens).
+        "accounts.revoke_apitoken",
+        # ... and decides supervision appeals and confirms the marketplace node of joint
+        # flows (supervision.0002_caselog_append_only_and_operator_groups).
+        "supervision.decide_appeal",
+        "supervision.confirm_operator_node",
     }
 
 
@@ -72,7 +78,12 @@ MONEY = {
 def test_finance_moves_money_and_otherwise_only_looks():
     perms = permissions_of("finance")
     assert not perms & DECISIONS
-    assert {p for p in perms if not p.split(".")[1].startswith("view_")} == MONEY
+    # Besides money, finance decides supervision appeals (a refund decision moves money;
+    # supervision.0002_caselog_append_only_and_operator_groups).
+    assert {p for p in perms if not p.split(".")[1].startswith("view_")} == {
+        *MONEY,
+        "supervision.decide_appeal",
+    }
     assert {"orders.view_order", "buyers.view_ledgerentry", "buyers.view_voucher"} <= perms
     assert not MONEY & (permissions_of("support") | permissions_of("reviewer"))
 

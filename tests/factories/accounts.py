@@ -2,8 +2,15 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from marketplace.accounts import tokens
 from marketplace.accounts.groups import ensure_operator_groups
-from marketplace.accounts.models import EnterpriseVerification, IndividualVerification, User
+from marketplace.accounts.models import (
+    ApiToken,
+    EnterpriseVerification,
+    IndividualVerification,
+    User,
+)
+from marketplace.accounts.services import api_token_create
 from marketplace.accounts.validators import uscc_check_char
 
 PASSWORD = "market-Pass-2026"
@@ -113,3 +120,21 @@ class GroupFactory(factory.django.DjangoModelFactory):
         model = Group
 
     name = factory.Sequence(lambda n: f"Operators {n}")
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A personal API token row; its secret is not kept (use `api_token()` to call the API
+    with one)."""
+
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"script {n}")
+    prefix = factory.LazyFunction(lambda: tokens.new_token()[0])
+    digest = factory.LazyFunction(lambda: tokens.digest(tokens.new_token()[1]))
+
+
+def api_token(user: User | None = None, *, name: str = "script", expires_at=None):
+    """(ApiToken, the token itself) made by the service, as the "API tokens" page does."""
+    return api_token_create(user=user or UserFactory(), name=name, expires_at=expires_at)

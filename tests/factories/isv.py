@@ -11,14 +11,18 @@
   Pass `product=` for another product (its seller's key is made), `kit_access_key=` for a
   joint product's kit key.
 - `TestAccountFactory`: a test buyer account of an active seller.
+- `ProbeRunFactory`: a failed daily probe of a listed product, with one run of one test
+  case (request and response as orders/isv/probe.py records them).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from marketplace.core import crypto
-from orders.models import ProductInterface
+from orders.models import ProbeRun, ProductInterface
 from sample_isv.server import DEFAULT_ACCESS_KEY
 from sellers.models import AccessKey
 from sellers.models import TestAccount as SellerTestAccount
@@ -69,3 +73,39 @@ class TestAccountFactory(factory.django.DjangoModelFactory):
 
     seller = factory.SubFactory(ActiveSellerFactory)
     user = factory.SubFactory(UserFactory, username=factory.Sequence(lambda n: f"test-store-{n}"))
+
+
+class ProbeRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProbeRun
+
+    product = factory.LazyFunction(listed_product)
+    day = factory.Sequence(lambda n: dt.date(2026, 3, 1) + dt.timedelta(days=n))
+    ok = False
+    detail = factory.LazyAttribute(
+        lambda o: {
+            "runs": [
+                {
+                    "slot": "09",
+                    "at": f"{o.day.isoformat()}T09:00:00+08:00",
+                    "ok": o.ok,
+                    "cases": [
+                        {
+                            "test_case": 1,
+                            "name": "query",
+                            "activity": "queryInstance",
+                            "ok": o.ok,
+                            "checks": [],
+                            "result_code": "000000" if o.ok else "000005",
+                            "error": "" if o.ok else "result code 000005",
+                            "url": "http://127.0.0.1:8001/produce?signature=ab&timestamp=1&nonce=n",
+                            "request": {"activity": "queryInstance", "testFlag": "1"},
+                            "http_status": 200,
+                            "latency_ms": 12,
+                            "response": '{"resultCode":"000005","resultMsg":"probe-failed"}',
+                        }
+                    ],
+                }
+            ]
+        }
+    )

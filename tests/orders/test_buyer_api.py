@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from buyers.models import LedgerEntry, Wallet
 from marketplace.catalog.models import SpecSales
 from orders.models import Order
+from supervision.models import Case
 from tests.factories.accounts import PASSWORD, UserFactory
 from tests.factories.buyers import WalletFactory
 from tests.factories.catalog import listed_product
@@ -84,7 +85,9 @@ def test_place_and_pay_at_once(api, product, buyer):
     response = post(api, body(product, pay={"method": "balance"}))
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert data["status"] == "paid" and data["payment_status"] == "paid"
+    # Paid; a SaaS period order is supervised: processing while its case is open.
+    assert data["status"] == "processing" and data["payment_status"] == "paid"
+    assert Case.objects.filter(order__number=data["number"]).exists()
     assert data["paid_balance"] == "99.00"
     assert data["subscription"] is not None
     assert Wallet.objects.get(buyer=buyer).balance == Decimal("901.00")
@@ -171,7 +174,9 @@ def test_pay_endpoint(api, buyer, product):
     url = f"{ORDERS}{order['number']}/pay/"
     response = api.post(url, {"method": "balance"}, format="json")
     assert response.status_code == 200, response.json()
-    assert response.json()["status"] == "paid"
+    assert response.json()["payment_status"] == "paid"
+    assert response.json()["status"] == "processing"  # supervised: its case is open
+    assert Case.objects.filter(order__number=order["number"]).exists()
     twice = api.post(url, {}, format="json")
     assert twice.status_code == 400
     assert "already paid" in twice.json()["detail"]

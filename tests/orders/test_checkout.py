@@ -14,7 +14,7 @@ from marketplace.catalog.models import DeliveryType, Price, Product, SpecSales
 from marketplace.core.audit import history_for
 from marketplace.core.exceptions import DomainError
 from orders import hooks
-from orders.models import Order, PrivateOffer, SignedAgreement
+from orders.models import ORDER_STATUS, Order, PrivateOffer, SignedAgreement
 from orders.services.checkout import (
     ALREADY_SUBSCRIBED_CODE,
     order_cancel,
@@ -23,6 +23,8 @@ from orders.services.checkout import (
     order_quote,
     orders_expire_unpaid,
 )
+from orders.services.history import history_row
+from supervision.models import Case
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import VoucherFactory, VoucherGrantFactory, WalletFactory
 from tests.factories.catalog import AGREEMENT, listed_product
@@ -451,19 +453,36 @@ def balance(buyer) -> Decimal:
     return Wallet.objects.get(buyer=buyer).balance
 
 
-def test_pay_from_balance_makes_the_order_paid_with_its_subscription():
-    product = listed_product()
+@pytest.mark.parametrize(
+    ("delivery_type", "status", "history"),
+    [
+        # No one supervises an image: the order stays paid.
+        (DeliveryType.IMAGE, Order.Status.PAID, ["place", "pay", "pay"]),
+        # A supervised order opens its case and shows processing while it is open.
+        (
+            DeliveryType.SAAS,
+            Order.Status.PROCESSING,
+            ["place", "pay", "pay", "start_processing"],
+        ),
+    ],
+)
+def test_pay_from_balance_makes_the_order_paid_with_its_subscription(
+    delivery_type, status, history
+):
+    product = listed_product(delivery_type=delivery_type)
     buyer = UserFactory()
     WalletFactory(buyer=buyer, balance=Decimal("200.00"))
     order = place(buyer, spec_of(product))
     paid = order_pay(order_id=order.pk, buyer=buyer)
+    assert paid.status == status
     paid.refresh_from_db()
-    assert paid.status == Order.Status.PAID
+    assert paid.status == status
     assert paid.payment_status == Order.PaymentStatus.PAID
     assert paid.paid_balance == Decimal("99.00") and paid.paid_at is not None
     assert paid.subscription is not None and paid.subscription.buyer == buyer
     assert balance(buyer) == Decimal("101.00")
-    assert [row.action for row in history_for(paid)] == ["place", "pay", "pay"]
+    assert [row.action for row in history_for(paid)] == history
+    assert Case.objects.filter(order=paid).exists() == (status == Order.Status.PROCESSING)
 
 
 def test_paying_twice_is_refused_and_charges_once():
@@ -497,8 +516,10 @@ def test_zero_amount_trial_is_paid_without_a_charge():
     buyer = UserFactory()
     order = place(buyer, spec_of(product, "spec-1"))
     paid = order_pay(order_id=order.pk, buyer=buyer)
-    assert paid.status == Order.Status.PAID
+    # A SaaS trial is supervised: paid, and processing while its case is open.
+    assert paid.status == Order.Status.PROCESSING
     assert paid.payment_status == Order.PaymentStatus.PAID
+    assert Case.objects.filter(order=paid).exists()
     assert not LedgerEntry.objects.filter(order_number=order.number).exists()
 
 
@@ -561,7 +582,8 @@ def test_paid_hooks_get_the_paid_order():
 
     hooks.register_paid_hook(hook)
     try:
-        product = listed_product()
+        # Not supervised: supervision's hook (registered first) leaves it paid.
+        product = listed_product(delivery_type=DeliveryType.IMAGE)
         buyer = UserFactory()
         WalletFactory(buyer=buyer, balance=Decimal("200.00"))
         order = place(buyer, spec_of(product))
@@ -569,6 +591,40 @@ def test_paid_hooks_get_the_paid_order():
     finally:
         hooks.unregister_paid_hook(hook)
     assert seen == [(order.number, Order.Status.PAID)]
+
+
+def test_a_hooks_move_is_saved_with_the_payment():
+    """orders/hooks.py: a hook moves the order on (before its row is saved) and returns
+    the move's history rows; the payment saves both, after its own rows."""
+
+    def hook(order):
+        target = ORDER_STATUS.check(order, "start_processing")
+        row = history_row(
+            order, action="start_processing", from_state=order.status, to_state=target
+        )
+        order.status = target
+        return [row]
+
+    hooks.register_paid_hook(hook)
+    try:
+        product = listed_product(delivery_type=DeliveryType.IMAGE)
+        buyer = UserFactory()
+        WalletFactory(buyer=buyer, balance=Decimal("200.00"))
+        order = place(buyer, spec_of(product))
+        order_pay(order_id=order.pk, buyer=buyer)
+    finally:
+        hooks.unregister_paid_hook(hook)
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (
+        Order.Status.PROCESSING,
+        Order.PaymentStatus.PAID,
+    )
+    assert [(r.action, r.to_state) for r in history_for(order)] == [
+        ("place", "pending_payment"),
+        ("pay", "paid"),
+        ("pay", "paid"),
+        ("start_processing", "processing"),
+    ]
 
 
 def test_a_failing_hook_rolls_the_payment_back():

@@ -10,6 +10,7 @@ from django.urls import reverse
 from buyers.models import Wallet
 from marketplace.catalog.models import Product, SpecSales
 from orders.models import Order
+from supervision.models import Case
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import (
     CashCouponFactory,
@@ -141,7 +142,10 @@ def test_pay_page_pays_and_redirects_to_the_order(client, buyer, product):
     assert response.status_code == 302
     assert response["Location"] == reverse("orders:detail", args=[order.number])
     order.refresh_from_db()
-    assert order.status == Order.Status.PAID
+    # Paid; the SaaS order is supervised: processing while its case is open.
+    assert order.payment_status == Order.PaymentStatus.PAID
+    assert order.status == Order.Status.PROCESSING
+    assert Case.objects.filter(order=order).exists()
     assert Wallet.objects.get(buyer=buyer).balance == Decimal("401.00")
 
 
@@ -208,4 +212,7 @@ def test_trial_confirm_and_free_pay(client, buyer, product):
     assert "Nothing to pay" in client.get(pay_url).content.decode()
     client.post(pay_url, {"method": "balance"})
     order.refresh_from_db()
-    assert order.status == Order.Status.PAID
+    # Paid for nothing; a SaaS trial is supervised: processing while its case is open.
+    assert order.payment_status == Order.PaymentStatus.PAID
+    assert order.status == Order.Status.PROCESSING
+    assert Case.objects.filter(order=order).exists()

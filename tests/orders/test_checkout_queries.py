@@ -1,13 +1,21 @@
 """Queries of one checkout (place + pay in one request), so the count can't creep back
 (issue 8's checkout benchmark: 49 statements per order before, see bench/checkout.py).
 
-The statements of a paid licence order, in order: the spec (+ prices, + attributes with
-their names); BEGIN; the buyer's row locked (with whose test account it is); the
-idempotency key; the product read fresh; its regions; the spec's sales row (limits);
-the private offer; the order inserted (in a savepoint); the stock taken; the agreement;
-the wallet; "not paid yet"; the balance taken (returning what is left); the ledger entry
-(in a savepoint); the subscription; its two history rows; the order's one UPDATE; its
-three history rows; COMMIT.
+The statements of a paid order no one supervises (an image), in order: the spec (its
+prices and attributes are read once per process: `orders.selectors._SPEC_ROWS`); BEGIN;
+the buyer's row locked (with whose test account it is); the idempotency key; the
+product read fresh; its regions; the spec's sales row (limits); the private offer; the
+order inserted (in a savepoint); the stock taken (and whether the spec's stock is
+limited); the agreement; the wallet; "not paid yet"; the balance taken (returning what
+is left); the ledger entry; the subscription; its two history rows; the order's one
+UPDATE; its three history rows; COMMIT.
+
+A supervised order (licence code, SaaS by period, …: `supervision.flows.is_supervised`)
+opens its case in the same transaction (the paid hook, `orders/hooks.py`), adding four
+statements and no read: the case inserted, its first log row, the case's chain head
+(the row's hash covers the case id, known after the insert), the notification of whoever
+acts first. The order's move to processing rides in the payment's UPDATE and its history
+row in the same INSERT as the payment's.
 """
 
 from __future__ import annotations
@@ -20,7 +28,11 @@ from rest_framework.test import APIClient
 from buyers.models import LedgerEntry, Wallet
 from marketplace.catalog.models import DeliveryType
 from marketplace.core.audit import history_for
+from marketplace.core.models import Notification
 from orders.models import Order, Subscription
+from supervision.flows import FlowCode, Node
+from supervision.models import Case, CaseLog, SupervisionStatus
+from supervision.services.log import verify_chain
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import WalletFactory
 from tests.factories.catalog import listed_product
@@ -30,7 +42,10 @@ pytestmark = pytest.mark.django_db
 ORDERS = "/api/buyer/orders/"
 # The API request: the checkout statements above (the authentication is the test
 # client's force_authenticate: no query). SQLite and PostgreSQL send the same ones.
-CHECKOUT_QUERIES = 27
+# An order no one supervises (an image):
+CHECKOUT_QUERIES = 23
+# A supervised one (a licence code): its case, log row, chain head, notification.
+SUPERVISED_CHECKOUT_QUERIES = CHECKOUT_QUERIES + 4
 
 
 @pytest.fixture
@@ -40,8 +55,7 @@ def buyer():
     return user
 
 
-def test_place_and_pay_in_one_request_stays_within_its_queries(buyer, django_assert_num_queries):
-    product = listed_product(delivery_type=DeliveryType.LICENSE_CODE)
+def _checkout(buyer, product, queries, assert_num_queries) -> Order:
     api = APIClient()
     api.force_authenticate(buyer)
     body = {
@@ -54,20 +68,16 @@ def test_place_and_pay_in_one_request_stays_within_its_queries(buyer, django_ass
     # Warm the per-process caches (content types) as a running server has them.
     assert api.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="warm").status_code == 201
 
-    with django_assert_num_queries(CHECKOUT_QUERIES):
+    with assert_num_queries(queries):
         response = api.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="counted")
 
     assert response.status_code == 201, response.content
     order = Order.objects.get(number=response.json()["number"])
+    assert response.json()["status"] == order.status
     # Everything the query cuts could have lost is there.
-    assert (order.status, order.payment_status) == (Order.Status.PAID, Order.PaymentStatus.PAID)
+    assert order.payment_status == Order.PaymentStatus.PAID
     assert order.paid_balance == order.amount == Decimal("99.00")
     assert response.json()["subscription"] == order.subscription_id is not None
-    assert [(r.action, r.from_state, r.to_state) for r in history_for(order)] == [
-        ("place", "", "pending_payment"),
-        ("pay", "unpaid", "paid"),
-        ("pay", "pending_payment", "paid"),
-    ]
     subscription = order.subscription
     assert subscription.status == Subscription.Status.ACTIVE
     assert [(r.action, r.from_state, r.to_state) for r in history_for(subscription)] == [
@@ -77,3 +87,52 @@ def test_place_and_pay_in_one_request_stays_within_its_queries(buyer, django_ass
     entry = LedgerEntry.objects.get(key=f"pay:{order.number}:balance")
     assert entry.amount == Decimal("-99.00")
     assert entry.balance_after == Wallet.objects.get(buyer=buyer).balance == Decimal("802.00")
+    return order
+
+
+def test_place_and_pay_in_one_request_stays_within_its_queries(buyer, django_assert_num_queries):
+    product = listed_product(delivery_type=DeliveryType.IMAGE)
+    order = _checkout(buyer, product, CHECKOUT_QUERIES, django_assert_num_queries)
+    assert order.status == Order.Status.PAID
+    assert [(r.action, r.from_state, r.to_state) for r in history_for(order)] == [
+        ("place", "", "pending_payment"),
+        ("pay", "unpaid", "paid"),
+        ("pay", "pending_payment", "paid"),
+    ]
+    assert not Case.objects.filter(order=order).exists()
+
+
+def test_a_supervised_checkout_opens_its_case_within_four_more_queries(
+    buyer, django_assert_num_queries
+):
+    product = listed_product(delivery_type=DeliveryType.LICENSE_CODE, avg_delivery_days=3)
+    order = _checkout(buyer, product, SUPERVISED_CHECKOUT_QUERIES, django_assert_num_queries)
+    # Processing while its case is open, moved by the orders' machine, in its history.
+    assert order.status == Order.Status.PROCESSING
+    assert [(r.action, r.from_state, r.to_state) for r in history_for(order)] == [
+        ("place", "", "pending_payment"),
+        ("pay", "unpaid", "paid"),
+        ("pay", "pending_payment", "paid"),
+        ("start_processing", "paid", "processing"),
+    ]
+    case = Case.objects.get(order=order)
+    assert (case.flow, case.node, case.status) == (
+        FlowCode.LICENSE_CODE,
+        Node.CODE_DELIVERY,
+        SupervisionStatus.IN_PROGRESS,
+    )
+    assert (case.seller_id, case.buyer_id, case.product_id) == (
+        order.seller_id,
+        buyer.pk,
+        product.pk,
+    )
+    assert case.delivery_days == 3 and case.due_at is not None
+    assert case.buyer_phone == buyer.mobile
+    [first] = CaseLog.objects.filter(case=case)
+    assert (first.seq, first.action, first.prev_hash) == (1, "open", "")
+    assert (case.log_count, case.log_head) == (1, first.hash)
+    assert verify_chain(case.pk) is None
+    # The seller delivers the code first: told (the e-mail is sent after commit).
+    [mail] = Notification.objects.filter(context__case_id=case.pk)
+    assert (mail.user_id, mail.template) == (product.seller.user_id, "supervision_turn")
+    assert mail.context["order_number"] == order.number

@@ -16,6 +16,7 @@ from marketplace.catalog.models import SpecSales
 from marketplace.catalog.sales import SoldOut
 from orders.models import Order
 from orders.services.checkout import order_checkout
+from supervision.models import Case
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import WalletFactory
 from tests.factories.catalog import listed_product
@@ -76,7 +77,10 @@ def test_200_checkouts_for_a_stock_of_50_sell_exactly_50():
     assert results.count("paid") == 50
     assert results.count("sold out") == 150
     assert SpecSales.objects.get(product=product, spec_code="spec-0").stock == 0
-    assert Order.objects.filter(status=Order.Status.PAID).count() == 50
+    # Paid; SaaS by period is supervised: processing, each with its case.
+    paid_orders = Order.objects.filter(payment_status=Order.PaymentStatus.PAID)
+    assert paid_orders.filter(status=Order.Status.PROCESSING).count() == 50
+    assert Case.objects.filter(order__in=paid_orders).count() == 50
     assert Order.objects.count() == 50  # a refused checkout leaves nothing behind
     paid = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PAYMENT)
     assert paid.count() == 50

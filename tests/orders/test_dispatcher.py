@@ -129,8 +129,9 @@ def _closed_port_url() -> str:
 
 
 def test_isv_down_then_back_mid_window_delivers_exactly_one_instance(
-    interface, isv, django_capture_on_commit_callbacks
+    interface, isv, settings, django_capture_on_commit_callbacks
 ):
+    settings.ISV_TIMEOUT_SECONDS = 1  # the slow answer below waits for it
     live_url = interface.production_url
     interface.production_url = _closed_port_url()
     interface.save()
@@ -144,7 +145,7 @@ def test_isv_down_then_back_mid_window_delivers_exactly_one_instance(
     # Slow (the ISV creates the instance but answers after our timeout) ...
     interface.production_url = live_url
     interface.save()
-    isv.behaviour.update({"fail_mode": "slow", "slow_ms": 2500})
+    isv.behaviour.update({"fail_mode": "slow", "slow_ms": 1500})
     dispatch_at(call.next_attempt_at + dt.timedelta(seconds=1))
     call.refresh_from_db()
     assert "timeout" in call.last_error

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.test import TestCase
 
 from buyers.models import CashCoupon, CreditBill, LedgerEntry, VoucherGrant, Wallet
 from buyers.services.periods import previous_period
@@ -19,6 +20,7 @@ from orders.models import (
     Subscription,
     Unsubscription,
 )
+from supervision.models import SupervisionStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -39,16 +41,26 @@ def _counts() -> dict:
     return {m.__name__: m.objects.count() for m in models}
 
 
-@pytest.fixture
-def seeded(django_capture_on_commit_callbacks):
+def seed_twice() -> dict:
     out = io.StringIO()
-    with django_capture_on_commit_callbacks(execute=True):
+    with TestCase.captureOnCommitCallbacks(execute=True):
         call_command("seed_demo", stdout=out)
     first = _counts()
     wallets = list(Wallet.objects.order_by("pk").values_list("balance", "credit_used"))
-    with django_capture_on_commit_callbacks(execute=True):
+    with TestCase.captureOnCommitCallbacks(execute=True):
         call_command("seed_demo", stdout=out)
     return {"out": out.getvalue(), "first": first, "wallets": wallets}
+
+
+@pytest.fixture(scope="module")
+def _seeded(module_data):
+    """Seeded twice, once for the module (tests/conftest.py, `module_data`)."""
+    return module_data.build(seed_twice)
+
+
+@pytest.fixture
+def seeded(_seeded, module_data, db, settings, _media_root):
+    return module_data.copy(_seeded, settings)
 
 
 def test_seed_demo_leaves_the_demo_orders_once_and_the_ledger_balances(seeded):
@@ -71,7 +83,11 @@ def test_buyer_alice_has_every_state_with_seller_cloudnova(seeded):
     )
     by_key = {o.idempotency_key.split(":", 2)[-1]: o for o in alice}
     desk = by_key["clouddesk"]
-    assert desk.status == Order.Status.PAID
+    # Paid; a SaaS period order is supervised: processing while its case is open (the
+    # renewal below, never supervised, stays paid).
+    assert desk.payment_status == Order.PaymentStatus.PAID
+    assert desk.status == Order.Status.PROCESSING
+    assert desk.supervision_case.status == SupervisionStatus.IN_PROGRESS
     assert desk.offer_discount == Decimal("9.90") and desk.voucher_discount == Decimal("20.00")
     assert desk.amount == Decimal("69.10") and desk.paid_balance == Decimal("69.10")
     assert desk.subscription.status == Subscription.Status.ACTIVE

@@ -14,6 +14,7 @@ from marketplace.catalog.models import Product, ProductVersion, SpecSales
 from marketplace.core.audit import history_for
 from orders.models import Order, ProvisioningCall, Subscription
 from orders.services.checkout import order_cancel, order_place, order_quote
+from supervision.models import Case
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import WalletFactory
 from tests.factories.catalog import listed_product
@@ -66,13 +67,19 @@ def test_test_account_buys_its_sellers_unlisted_saas_product_for_nothing(tester)
     assert response.status_code == 201, response.content
     order = Order.objects.get(number=response.json()["number"])
     assert order.is_test
-    assert (order.status, order.payment_status) == (Order.Status.PAID, Order.PaymentStatus.PAID)
+    # Paid; a SaaS period order is supervised like any (the seller tests its flow too):
+    # processing while its case is open.
+    assert (order.status, order.payment_status) == (
+        Order.Status.PROCESSING,
+        Order.PaymentStatus.PAID,
+    )
+    assert Case.objects.filter(order=order).exists()
     # The list price stays for display; nothing is charged.
     assert order.list_amount == order.unit_price == Decimal("99.00")
     assert order.amount == Decimal("0.00")
     assert (order.paid_balance, order.paid_credit, order.paid_coupon) == (0, 0, 0)
     assert order.version_number == product.versions.get().number
-    assert [r.action for r in history_for(order)] == ["place", "pay", "pay"]
+    assert [r.action for r in history_for(order)] == ["place", "pay", "pay", "start_processing"]
     # The same paid path as any order: a subscription, and the call to the seller's server.
     subscription = order.subscription
     assert subscription.status == Subscription.Status.PENDING

@@ -62,6 +62,11 @@ STATUS_COLOURS = {
     "used": "secondary",
     "used_up": "secondary",
     "revoked": "secondary",
+    # Supervision cases and appeals (issue 11); "completed" and "open" are above.
+    "in_progress": "info",
+    "in_appeal": "warning",
+    "closed_by_refund": "secondary",
+    "decided": "success",
 }
 
 

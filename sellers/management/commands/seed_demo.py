@@ -163,6 +163,9 @@ class Command(BaseCommand):
         if "seed_orders" in get_commands():
             # Demo orders, subscriptions and money, through the services (idempotent).
             call_command("seed_orders", stdout=self.stdout)
+        if "seed_supervision" in get_commands():
+            # Supervision cases in several nodes of several flows, on the demo orders.
+            call_command("seed_supervision", stdout=self.stdout)
         self._print_logins()
 
     def _operator(self) -> User:
