@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from buyers.models import VoucherGrant
 from marketplace.catalog.models import BillingMode, DeliveryType, Product, Region, Spec
+from marketplace.core.choices import ChoiceLabels
 from marketplace.core.statemachine import StateMachine, Transition
 from sellers.models import Seller
 
@@ -72,7 +73,7 @@ class PrivateOffer(models.Model):
         return f"{self.product} → {self.buyer}"
 
 
-class Subscription(models.Model):
+class Subscription(ChoiceLabels, models.Model):
     """What a buyer bought and holds: one row per subscription / instance / package /
     shipment (已购买的服务). Orders of kind new/trial create it; renewal, upgrade and
     package repurchase orders change it."""
@@ -171,7 +172,7 @@ SUBSCRIPTION_STATUS = StateMachine(
 )
 
 
-class Order(models.Model):
+class Order(ChoiceLabels, models.Model):
     """One purchase: a new subscription, a renewal, an upgrade, a trial or a package
     repurchase. Prices and names are copied at order time and never recomputed."""
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from marketplace.catalog.models import Product
+from marketplace.core.choices import ChoiceLabels
 from marketplace.core.files import new_upload_key
 from marketplace.core.permissions import is_operator_with
 from marketplace.core.private_files import private_storage
@@ -48,7 +49,7 @@ CASE_STATUSES = [c for c in SupervisionStatus.choices if c[0] != SupervisionStat
 SETTLEABLE = (SupervisionStatus.NOT_INVOLVED, SupervisionStatus.COMPLETED)
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     """One supervised order's delivery, node by node (05 › Which orders)."""
 
     order = models.OneToOneField(
@@ -279,7 +280,7 @@ def evidence_upload_to(instance, filename: str) -> str:
     return new_upload_key("supervision", filename)
 
 
-class Appeal(models.Model):
+class Appeal(ChoiceLabels, models.Model):
     """申诉: a party asks an operator to decide (05 › Appeals). While one is open the
     case is frozen."""
 

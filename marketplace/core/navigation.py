@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+
+# url_name and script prefix -> path: every center page shows the whole menu (~60 links).
+_URLS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,11 @@ class NavEntry:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        key = (self.url_name, get_script_prefix())
+        url = _URLS.get(key)
+        if url is None:
+            url = _URLS[key] = reverse(self.url_name)
+        return url
 
 
 _registry: dict[str, list[NavEntry]] = {"seller": [], "buyer": []}

@@ -78,8 +78,9 @@ def test_buy_pay_renew_and_unsubscribe_the_renewal(live_server, browser_page, se
     page.click("[data-testid=pay-button]")
     page.wait_for_selector("[data-testid=order-status]")
     order = Order.objects.get(buyer=buyer, kind=Order.Kind.NEW)
-    assert page.locator("[data-testid=order-status]").get_attribute("data-status") == "paid"
-    assert order.status == Order.Status.PAID and order.paid_balance == Decimal("949.00")
+    # A new period order of a supervised type is paid and handed to supervision (11).
+    assert page.locator("[data-testid=order-status]").get_attribute("data-status") == "processing"
+    assert order.status == Order.Status.PROCESSING and order.paid_balance == Decimal("949.00")
     assert VoucherGrant.objects.get(pk=grant.pk).status == VoucherGrant.Status.USED
 
     # Provisioning (04) reports the instance: the service is in use and can be renewed.

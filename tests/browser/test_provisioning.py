@@ -45,7 +45,7 @@ def test_buy_saas_see_instance_url_then_debug_the_interface(live_server, browser
     page.click("[data-testid=pay-button]")
     page.wait_for_selector("[data-testid=order-status]")
     order = Order.objects.get(buyer=buyer, kind=Order.Kind.NEW)
-    assert order.status == Order.Status.PAID
+    assert order.status == Order.Status.PROCESSING  # paid, its supervision case opened (11)
 
     # Dispatch: the payment's after-commit kick ran eagerly; anything left goes now.
     calls_dispatch()
