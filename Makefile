@@ -49,8 +49,9 @@ seed: migrate
 run: seed
 	$(VENV)/bin/honcho -f Procfile.dev start
 
+# Two processes (pytest-xdist): each its own test database and Redis database (tests/conftest.py).
 test: install-dev
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

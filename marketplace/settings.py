@@ -376,6 +376,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "buyers.tasks.issue_credit_bills",
         "schedule": crontab(minute=5, day_of_month="1"),
     },
+    # Settlement (06): the billing run of the previous Beijing month, on the 1st at 02:30,
+    # again at 08:30 and 14:30 to catch up a missed or crashed run (idempotent; the task
+    # skips a period already finished).
+    "settlement-monthly-run": {
+        "task": "settlement.tasks.run_monthly_settlement",
+        "schedule": crontab(minute=30, hour="2,8,14", day_of_month="1"),
+    },
     # Service supervision (supervision/tasks.py); each job is idempotent and safe in two
     # workers. Orders of accepted cases complete within 3 hours (05): every 30 minutes.
     "supervision-flag-overdue": {
@@ -485,6 +492,8 @@ PROVISIONING_DISPATCHER = env.str(
 # an asynchronous newInstance, how long succeeded calls are kept, the short timeout of
 # the queryInstance refresh when a buyer opens a purchased service.
 ISV_TIMEOUT_SECONDS = env.float("ISV_TIMEOUT_SECONDS", default=5.0)
+# Exchanges of one claimed batch made at once by a worker process (threads: I/O only).
+ISV_PARALLEL_SENDS = env.int("ISV_PARALLEL_SENDS", default=8)
 ISV_WINDOW_NEW_INSTANCE_HOURS = env.float("ISV_WINDOW_NEW_INSTANCE_HOURS", default=3)
 ISV_WINDOW_UPGRADE_HOURS = env.float("ISV_WINDOW_UPGRADE_HOURS", default=3)
 ISV_WINDOW_OTHER_HOURS = env.float("ISV_WINDOW_OTHER_HOURS", default=1)

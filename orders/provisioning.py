@@ -410,6 +410,32 @@ def calls_purge_succeeded(*, now: datetime | None = None, batch: int = 5000) -> 
             )
 
 
+def _send_all(sender: Dispatcher, calls: list[ProvisioningCall]) -> list[Result]:
+    """Each call's Result: through the dispatcher's `send_many` when it has one (parallel
+    exchanges), else one `send` after another. A dispatcher bug must not leave a call
+    "sending": it becomes a retry at the end of a lease (for the whole batch when
+    `send_many` itself fails)."""
+    send_many = getattr(sender, "send_many", None)
+    if send_many is not None:
+        try:
+            return send_many(calls)
+        except Exception as exc:
+            logger.exception("dispatcher failed on calls %s", [call.pk for call in calls])
+            return [_crashed(exc)] * len(calls)
+    results = []
+    for call in calls:
+        try:
+            results.append(sender.send(call))
+        except Exception as exc:
+            logger.exception("dispatcher failed on call %s", call.pk)
+            results.append(_crashed(exc))
+    return results
+
+
+def _crashed(exc: Exception) -> Result:
+    return Result(ok=False, error=str(exc), retry_at=timezone.now() + claim_lease())
+
+
 def calls_dispatch(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) -> int:
     """Claim due calls and send each through the configured dispatcher; how many were sent
     (at most `limit`). Claims DISPATCH_CHUNK at a time, and again while each claim came
@@ -427,13 +453,8 @@ def calls_dispatch(*, now: datetime | None = None, limit: int = DISPATCH_BATCH) 
         if not claimed:
             break
         calls = ProvisioningCall.objects.select_related("subscription", "order").in_bulk(claimed)
-        for call_id in claimed:
-            try:
-                result = sender.send(calls[call_id])
-            except Exception as exc:  # a dispatcher bug must not leave the call "sending"
-                logger.exception("dispatcher failed on call %s", call_id)
-                retry_at = timezone.now() + claim_lease()
-                result = Result(ok=False, error=str(exc), retry_at=retry_at)
+        results = _send_all(sender, [calls[i] for i in claimed])
+        for call_id, result in zip(claimed, results, strict=True):
             call_record(call_id=call_id, result=result, call=calls[call_id])
             sent += 1
         if now is not None or len(claimed) < chunk:

@@ -6,6 +6,10 @@
 
 With `REQUIRE_ALL_MARKERS=1` (set by .ci/run) a skipped `postgres` or `browser` test fails
 the run: CI must not pass by skipping them.
+
+`make test` runs the suite in two processes (pytest-xdist `-n 2`): pytest-django gives
+each its own test database (`test_<name>_gw0`, `_gw1`), and `pytest_configure` below its
+own Redis database, since tests empty the cache (a FLUSHDB) and share flags through it.
 """
 
 import copy
@@ -25,6 +29,25 @@ REQUIRED_MARKERS = ("postgres", "browser")
 _skipped_required: list[str] = []
 
 
+def pytest_configure(config):
+    """Under pytest-xdist, worker gwN uses Redis database N + 1 of REDIS_URL's server (the
+    cache here, and the processes the tests start, which read REDIS_URL)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not (worker.startswith("gw") and redis_url):
+        return
+    scheme, _, rest = redis_url.partition("://")
+    server = rest.split("/", 1)[0]
+    own = f"{scheme}://{server}/{int(worker[2:]) % 15 + 1}"
+    os.environ["REDIS_URL"] = own
+    settings.REDIS_URL = own
+    for alias in settings.CACHES.values():
+        if alias.get("LOCATION") == redis_url:
+            alias["LOCATION"] = own
+    if getattr(settings, "CELERY_BROKER_URL", "") == redis_url:
+        settings.CELERY_BROKER_URL = own
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     has_chromium = os.path.exists(CHROMIUM)
@@ -32,6 +55,9 @@ def pytest_collection_modifyitems(config, items):
     skip_browser = pytest.mark.skip(
         reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
     )
+    # The longest test first: under pytest-xdist it then runs beside the others instead of
+    # alone at the end.
+    items.sort(key=lambda item: item.name != "test_crawl_every_page_as_every_role")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)

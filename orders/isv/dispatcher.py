@@ -42,8 +42,10 @@ once with a note, because the seller has nothing to act on.
 from __future__ import annotations
 
 import random
+import threading
 import uuid
-from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -156,6 +158,32 @@ def attempt_row(call: ProvisioningCall, exchange: Exchange, *, started_at) -> Ca
     )
 
 
+@dataclass
+class _Ready:
+    """A call about to be posted: everything read from the database beforehand."""
+
+    call: ProvisioningCall
+    started: datetime
+    interface: ProductInterface
+    body: dict
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _exchange_pool() -> ThreadPoolExecutor:
+    """The process's threads for parallel exchanges (created on first use, so each Celery
+    child after the fork has its own; each thread keeps its keep-alive session)."""
+    global _pool  # noqa: PLW0603 - one pool per process
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=max(1, settings.ISV_PARALLEL_SENDS), thread_name_prefix="isv-send"
+            )
+        return _pool
+
+
 class HttpDispatcher:
     """The production dispatcher (`settings.PROVISIONING_DISPATCHER`)."""
 
@@ -178,6 +206,32 @@ class HttpDispatcher:
 
     def send(self, call: ProvisioningCall) -> Result:
         """One attempt; the Result carries its unsaved log row (`Result.attempt`)."""
+        ready = self._prepare(call)
+        if isinstance(ready, Result):
+            return ready
+        return self._finish(ready, self._post(ready))
+
+    def send_many(self, calls: list[ProvisioningCall]) -> list[Result]:
+        """`send` of each call, in order, with the HTTP exchanges made in parallel (up to
+        `ISV_PARALLEL_SENDS` at once): a claimed batch waits for its slowest seller server,
+        not for the sum of them. Only the exchanges run in the pool's threads; every
+        database read happens here, before (`_prepare`) and after (`_finish`)."""
+        prepared = [self._prepare(call) for call in calls]
+        ready = [item for item in prepared if isinstance(item, _Ready)]
+        if len(ready) > 1 and settings.ISV_PARALLEL_SENDS > 1:
+            exchanges = dict(
+                zip(map(id, ready), _exchange_pool().map(self._post, ready), strict=True)
+            )
+        else:
+            exchanges = {id(item): self._post(item) for item in ready}
+        return [
+            item if isinstance(item, Result) else self._finish(item, exchanges[id(item)])
+            for item in prepared
+        ]
+
+    def _prepare(self, call: ProvisioningCall) -> Result | _Ready:
+        """The body and interface of the call's next attempt, or its Result when it isn't
+        sent (no instance to act on, no production interface)."""
         started = timezone.now()
         if call.activity in INSTANCE_CALLS and not (
             (call.payload or {}).get("instanceId") or call.subscription.instance_id
@@ -200,9 +254,15 @@ class HttpDispatcher:
                 retry_at=None,
                 attempt=attempt_row(call, exchange, started_at=started),
             )
-        exchange = post_activity(interface=interface, body=body, timeout=self.timeout)
-        result = self.judge(call, exchange, polling=body["activity"] == Activity.QUERY_INSTANCE)
-        return replace(result, attempt=attempt_row(call, exchange, started_at=started))
+        return _Ready(call=call, started=started, interface=interface, body=body)
+
+    def _post(self, ready: _Ready) -> Exchange:
+        return post_activity(interface=ready.interface, body=ready.body, timeout=self.timeout)
+
+    def _finish(self, ready: _Ready, exchange: Exchange) -> Result:
+        polling = ready.body["activity"] == Activity.QUERY_INSTANCE
+        result = self.judge(ready.call, exchange, polling=polling)
+        return replace(result, attempt=attempt_row(ready.call, exchange, started_at=ready.started))
 
     def judge(self, call: ProvisioningCall, exchange: Exchange, *, polling: bool) -> Result:
         now = timezone.now()

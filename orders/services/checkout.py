@@ -996,6 +996,7 @@ def _pay(
             amount=order.amount,
             method=method,
             coupon_ids=tuple(coupon_ids or ()),
+            order_held=True,  # locked or just inserted, and unpaid (checked above)
         )
     else:
         charge = Charge(balance=ZERO, credit=ZERO, coupon=ZERO)

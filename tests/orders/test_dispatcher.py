@@ -285,3 +285,50 @@ def test_backoff_is_jittered_capped_and_never_past_the_window(settings):
     assert all(1 <= d <= 100 for d in delays)
     assert max(backoff(2).total_seconds() for _ in range(50)) <= 20
     assert len({round(d, 3) for d in delays}) > 10  # jittered
+
+
+def test_a_batch_is_sent_in_parallel_and_each_result_lands_on_its_own_call(
+    interface, isv, django_capture_on_commit_callbacks, settings
+):
+    settings.ISV_PARALLEL_SENDS = 4
+    orders = [
+        buy(interface.product, capture=django_capture_on_commit_callbacks) for _ in range(5)
+    ]
+    ghost = ProvisioningCall.objects.create(  # an instance call with no instance: not sent
+        subscription=SubscriptionFactory(product=interface.product, instance_id=""),
+        sequence=1,
+        activity="releaseInstance",
+        payload={},
+    )
+    assert calls_dispatch() == 6
+    for order in orders:
+        call = new_call(order)
+        assert call.status == ProvisioningCall.Status.SUCCEEDED, call.last_error
+        # The answer to this call's own request (its order, its instance).
+        attempt = CallAttempt.objects.get(call=call)
+        assert attempt.request_body["orderId"] == order.number
+        subscription = Subscription.objects.get(pk=order.subscription_id)
+        assert subscription.instance_id == call.response["instanceId"]
+    ghost.refresh_from_db()
+    assert ghost.status == ProvisioningCall.Status.SUCCEEDED
+    assert "never got an instance" in ghost.last_error
+    assert isv.state()["instances"] == {order.number: 1 for order in orders}
+
+
+def test_a_dispatcher_crash_leaves_no_call_sending(
+    interface, isv, django_capture_on_commit_callbacks, monkeypatch
+):
+    orders = [
+        buy(interface.product, capture=django_capture_on_commit_callbacks) for _ in range(3)
+    ]
+
+    def crash(self, ready):
+        raise RuntimeError("bug in the exchange")
+
+    monkeypatch.setattr(HttpDispatcher, "_post", crash)
+    assert calls_dispatch() == 3
+    for order in orders:
+        call = new_call(order)
+        assert call.status == ProvisioningCall.Status.PENDING  # retried after a lease
+        assert call.next_attempt_at > timezone.now() and "bug in the exchange" in call.last_error
+    assert isv.state()["instances"] == {}

@@ -1,1 +1,0 @@
-# Models arrive with the capability that needs them (see the issues).
