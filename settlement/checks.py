@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db.models import Count, Q, Sum
 
@@ -16,7 +17,7 @@ from buyers.services.periods import period_bounds
 
 from . import amounts
 from .models import Bill, BillLine, FeePolicy, PartnerBinding, PartnerTerms
-from .rules import eligible_since, policy_time, version_at
+from .rules import binding_spans, eligible_since, partner_at, policy_time, version_at
 
 ZERO = Decimal("0.00")
 
@@ -93,19 +94,20 @@ class _Versions:
         self.terms: dict[tuple[int, str], list] = defaultdict(list)
         for t in PartnerTerms.objects.order_by("effective_from"):
             self.terms[(t.partner_id, t.product_type)].append(t)
-        self.bindings: dict[int, list] = defaultdict(list)
-        for b in PartnerBinding.objects.order_by("-valid_from", "-id"):
-            self.bindings[b.buyer_id].append(b)
+        by_buyer: dict[int, list] = defaultdict(list)
+        for b in PartnerBinding.objects.order_by("valid_from", "id"):
+            by_buyer[b.buyer_id].append(b)
+        self.bindings = {buyer: binding_spans(rows) for buyer, rows in by_buyer.items()}
 
     def partner_at(self, buyer_id: int, at) -> int | None:
-        for b in self.bindings.get(buyer_id, ()):
-            if b.valid_from <= at and (b.valid_to is None or b.valid_to > at):
-                return b.partner_id
-        return None
+        return partner_at(self.bindings.get(buyer_id, ()), at)
+
+
+_bounds = lru_cache(maxsize=64)(period_bounds)
 
 
 def _expected_normal(row: dict, versions: _Versions) -> dict:
-    start, end = period_bounds(row["bill_period"])
+    start, end = _bounds(row["bill_period"])
     paid_at, effective_at = row["order_paid_at"], row["order_effective_at"]
     policy_at = policy_time(kind=row["order_kind"], paid_at=paid_at, effective_at=effective_at)
     eligible_at = eligible_since(
@@ -120,7 +122,9 @@ def _expected_normal(row: dict, versions: _Versions) -> dict:
     partner_id = versions.partner_at(row["order_buyer_id"], policy_at)
     terms = None
     if partner_id is not None:
-        terms = version_at(versions.terms.get((partner_id, row["order_delivery_type"]), ()), policy_at)
+        terms = version_at(
+            versions.terms.get((partner_id, row["order_delivery_type"]), ()), policy_at
+        )
     units = row["order_quantity"] * row["order_periods"]
     if terms is None:
         base = ZERO
@@ -216,10 +220,16 @@ def _expected_refund(row: dict, original: dict, refunded_before: Decimal) -> dic
 
 def _compare(row: dict, expected: dict) -> Iterator[Mismatch]:
     if expected.pop("seller") != row["bill_seller_id"]:
-        yield Mismatch(row["bill_id"], row["id"], "seller", row["bill_seller_id"], row["order_seller_id"])
+        yield Mismatch(
+            row["bill_id"], row["id"], "seller", row["bill_seller_id"], row["order_seller_id"]
+        )
     if expected.pop("product_type") != row["bill_product_type"]:
         yield Mismatch(
-            row["bill_id"], row["id"], "product_type", row["bill_product_type"], row["order_delivery_type"]
+            row["bill_id"],
+            row["id"],
+            "product_type",
+            row["bill_product_type"],
+            row["order_delivery_type"],
         )
     if not expected.pop("eligible"):
         yield Mismatch(row["bill_id"], row["id"], "eligibility", "billed", "not eligible")
@@ -267,7 +277,9 @@ def bill_line_mismatches(*, period: str = "", chunk_size: int = 5000) -> Iterato
         row = dict(zip(NAMES, values, strict=True))
         original = originals.get(row["order_id"])
         if original is None:
-            yield Mismatch(row["bill_id"], row["id"], "refund_of", row["refund_of_id"], "a normal line")
+            yield Mismatch(
+                row["bill_id"], row["id"], "refund_of", row["refund_of_id"], "a normal line"
+            )
             continue
         totals = earlier.get(row["order_id"], [])
         before = max((t for t in totals if t < row["refunded_total"]), default=ZERO)

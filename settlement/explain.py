@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from buyers.services.periods import period_of
 
 from .models import BillLine, PartnerTerms
+from .rules import MIN_BILLABLE
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,14 @@ def line_explain(line: BillLine) -> list[ExplainStep]:
                 ExplainStep(
                     _("Carried over"),
                     _(
-                        "eligible since %(when)s: below 1,000 yuan for the product type "
-                        "until this bill, carried over from %(period)s"
+                        "eligible since %(when)s: the product type's amounts stayed below "
+                        "%(minimum)s yuan until this bill, carried over from %(period)s"
                     )
-                    % {"when": _when(line.eligible_at), "period": period_of(line.eligible_at)},
+                    % {
+                        "when": _when(line.eligible_at),
+                        "minimum": money_text(MIN_BILLABLE),
+                        "period": period_of(line.eligible_at),
+                    },
                     money_text(line.gross),
                 )
             )
@@ -112,7 +117,9 @@ def _policy_step(line: BillLine) -> ExplainStep:
     label = _("Fee ratio")
     if line.kind == BillLine.Kind.REFUND:
         return ExplainStep(
-            label, _("as on the order's line: the policy in force for the order"), percent_text(line.fee_ratio)
+            label,
+            _("as on the order's line: the policy in force for the order"),
+            percent_text(line.fee_ratio),
         )
     if line.fee_policy_id is None:
         return ExplainStep(

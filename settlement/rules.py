@@ -57,6 +57,26 @@ def eligible_since(
     return max(paid_at, effective_at, repaid_at or paid_at, case_completed_at or paid_at)
 
 
+def binding_spans(bindings: Sequence) -> list[tuple[dt.datetime, dt.datetime | None, int]]:
+    """[(from, until, partner id)] of one buyer's bindings (sorted by `valid_from`, then
+    id): a binding lasts until its `valid_to` or until the buyer's next binding starts,
+    whichever comes first — so an order has at most one partner even if bindings were
+    entered overlapping (the service refuses that)."""
+    spans = []
+    for i, binding in enumerate(bindings):
+        next_from = bindings[i + 1].valid_from if i + 1 < len(bindings) else None
+        ends = [t for t in (binding.valid_to, next_from) if t is not None]
+        spans.append((binding.valid_from, min(ends) if ends else None, binding.partner_id))
+    return spans
+
+
+def partner_at(spans: Sequence[tuple], at: dt.datetime) -> int | None:
+    for start, until, partner_id in spans:
+        if start <= at and (until is None or at < until):
+            return partner_id
+    return None
+
+
 def version_at(versions: Sequence, at: dt.datetime):
     """The version (objects with `effective_from`, sorted ascending) in force at `at`."""
     found = None

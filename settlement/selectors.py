@@ -112,7 +112,9 @@ def bill_of_order(*, order: Order) -> Bill | None:
 def fee_policy_in_force(*, product_type: str, at: dt.datetime | None = None) -> FeePolicy | None:
     """The version of `product_type` in force at `at` (now), or None."""
     return (
-        FeePolicy.objects.filter(product_type=product_type, effective_from__lte=at or timezone.now())
+        FeePolicy.objects.filter(
+            product_type=product_type, effective_from__lte=at or timezone.now()
+        )
         .order_by("-effective_from")
         .first()
     )

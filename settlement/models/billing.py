@@ -115,7 +115,9 @@ class Bill(ChoiceLabels, models.Model):
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     gross_total = models.DecimalField(_("gross"), default=0, **MONEY)
     refund_total = models.DecimalField(_("refunds"), default=0, **MONEY)  # ≤ 0
-    carried_in_total = models.DecimalField(_("carried over from earlier months"), default=0, **MONEY)
+    carried_in_total = models.DecimalField(
+        _("carried over from earlier months"), default=0, **MONEY
+    )
     fee_total = models.DecimalField(_("operations management fee"), default=0, **MONEY)
     partner_total = models.DecimalField(_("partner share"), default=0, **MONEY)
     net_total = models.DecimalField(_("seller net"), default=0, **MONEY)
@@ -289,7 +291,10 @@ class CarryOver(models.Model):
     orders stay unbilled and join the first later bill of the group."""
 
     seller = models.ForeignKey(
-        Seller, on_delete=models.PROTECT, related_name="settlement_carry_overs", verbose_name=_("seller")
+        Seller,
+        on_delete=models.PROTECT,
+        related_name="settlement_carry_overs",
+        verbose_name=_("seller"),
     )
     product_type = models.CharField(_("product type"), max_length=20, choices=DeliveryType.choices)
     period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM")

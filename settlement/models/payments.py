@@ -149,9 +149,7 @@ class SellerInvoice(ChoiceLabels, models.Model):
         """The bill's seller and operators who may view bills."""
         if field_name != "file" or user is None or not user.is_authenticated:
             return False
-        return user.pk == self.bill.seller.user_id or is_operator_with(
-            user, "settlement.view_bill"
-        )
+        return user.pk == self.bill.seller.user_id or is_operator_with(user, "settlement.view_bill")
 
 
 SELLER_INVOICE_STATUS = StateMachine(

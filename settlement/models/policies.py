@@ -29,10 +29,6 @@ class ImmutableOnceInForce(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def in_force(self) -> bool:
-        return self.effective_from <= timezone.now()
-
     def save(self, *args, **kwargs):
         if not self._state.adding and self.pk is not None:
             stored = (
@@ -44,6 +40,10 @@ class ImmutableOnceInForce(models.Model):
             if stored is not None and stored <= timezone.now():
                 raise VersionInForce()
         super().save(*args, **kwargs)
+
+    @property
+    def in_force(self) -> bool:
+        return self.effective_from <= timezone.now()
 
 
 class FeePolicy(ImmutableOnceInForce):
@@ -77,13 +77,16 @@ class FeePolicy(ImmutableOnceInForce):
             # No two versions of a type from the same instant: "the version in force"
             # is always one row.
             models.UniqueConstraint(
-                fields=["product_type", "effective_from"], name="settlement_one_fee_policy_per_instant"
+                fields=["product_type", "effective_from"],
+                name="settlement_one_fee_policy_per_instant",
             ),
             ratio_between_0_and_1("ratio", "settlement_fee_ratio_0_1"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_product_type_display()} {self.ratio} @ {self.effective_from:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.get_product_type_display()} {self.ratio} @ {self.effective_from:%Y-%m-%d %H:%M}"
+        )
 
 
 class AccelerationTier(models.Model):

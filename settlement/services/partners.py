@@ -21,9 +21,7 @@ from .policies import clean_effective_from, clean_product_type, clean_ratio
 
 def _check(actor, perm: str) -> None:
     if actor is not None:
-        check_operator_permission(
-            actor, perm, _("You may not change customer service partners.")
-        )
+        check_operator_permission(actor, perm, _("You may not change customer service partners."))
 
 
 @transaction.atomic

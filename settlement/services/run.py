@@ -8,7 +8,8 @@ redoes. What makes a rerun create nothing and change nothing:
 - a (seller, product type) group already decided for the period (a `Bill` or a
   `CarryOver` exists) is skipped: its bill is final, later refunds go to a later bill;
 - an order has at most one normal line and one refund line per refunded amount (unique
-  constraints, the inserts skip conflicts), so no run can bill it twice;
+  constraints): the candidates leave out what has a line, and an insert that would
+  duplicate one fails the batch, which rolls back — no run can bill an order twice;
 - eligibility is judged as of the end of the period, not "now".
 Two runs at once (two workers): their batches take turns on the lock and the second sees
 the first's bills. Partner share bills are made at the end of a run over all sellers.
@@ -180,10 +181,10 @@ def _bill_batch(run: SettlementRun, seller_ids: list[int], *, period: str, start
         normal = refunds = 0
         if bills:
             Bill.objects.bulk_create(bills)
-            bill_ids = [bill.pk for bill in bills]
-            normal = sql.insert_normal_lines(cursor, bill_ids, period=period, start=start)
-            refunds = sql.insert_refund_lines(cursor, bill_ids, period=period)
-            sql.update_totals(cursor, bill_ids)
+            made = [(bill.seller_id, bill.product_type, bill.pk) for bill in bills]
+            normal = sql.insert_normal_lines(cursor, made, start=start)
+            refunds = sql.insert_refund_lines(cursor, made)
+            sql.update_totals(cursor, [bill.pk for bill in bills])
         if carry_overs:
             CarryOver.objects.bulk_create(carry_overs)
         sql.drop_candidates(cursor)

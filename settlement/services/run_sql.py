@@ -26,6 +26,30 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from settlement import amounts
 
+# Versions as spans [effective_from, until): a version is in force until the next one of
+# its kind (window functions; a hash join on the kind, then the time range).
+FEE_POLICY_SPANS = (
+    "(SELECT fp.id, fp.product_type, fp.ratio, fp.effective_from, LEAD(fp.effective_from)"
+    " OVER (PARTITION BY fp.product_type ORDER BY fp.effective_from) AS until"
+    " FROM settlement_feepolicy fp)"
+)
+TERMS_SPANS = (
+    "(SELECT pt.id, pt.partner_id, pt.product_type, pt.mode, pt.ratio, pt.floor_price,"
+    " pt.output_vat_rate, pt.service_fee_vat_rate, pt.effective_from, LEAD(pt.effective_from)"
+    " OVER (PARTITION BY pt.partner_id, pt.product_type ORDER BY pt.effective_from) AS until"
+    " FROM settlement_partnerterms pt)"
+)
+# A binding lasts until its `valid_to` or until the buyer's next binding starts, whichever
+# comes first (`settlement.rules.binding_spans`): at most one partner per order.
+BINDING_SPANS = (
+    "(SELECT s.buyer_id, s.partner_id, s.valid_from, CASE WHEN s.valid_to IS NULL THEN s.next_from"
+    " WHEN s.next_from IS NULL THEN s.valid_to WHEN s.valid_to < s.next_from THEN s.valid_to"
+    " ELSE s.next_from END AS until"
+    " FROM (SELECT pb.buyer_id, pb.partner_id, pb.valid_from, pb.valid_to, LEAD(pb.valid_from)"
+    " OVER (PARTITION BY pb.buyer_id ORDER BY pb.valid_from, pb.id) AS next_from"
+    " FROM settlement_partnerbinding pb) s)"
+)
+
 # pg_advisory_xact_lock key of the billing run: batches of concurrent runs (any period,
 # any seller) take turns, and each sees what the previous one committed.
 RUN_LOCK_KEY = 0x5E771E
@@ -115,6 +139,18 @@ class BillingSql:
     def _in(ids: Sequence[int]) -> str:
         return ", ".join(["%s"] * len(ids))
 
+    @staticmethod
+    def _bills_table(bills: Sequence[tuple[int, str, int]]) -> tuple[str, list]:
+        """The batch's new bills as an inline table (seller_id, product_type, bill_id):
+        its row count is known to the planner (a hash join with the candidates), where a
+        join to `settlement_bill` would be planned on stale statistics."""
+        rows = ", ".join(["(%s, %s, %s)"] * len(bills))
+        sql = (
+            "(SELECT v.column1 AS seller_id, v.column2 AS product_type, v.column3 AS bill_id"  # noqa: S608
+            f" FROM (VALUES {rows}) v)"
+        )
+        return sql, [value for bill in bills for value in bill]
+
     # --- the statements ------------------------------------------------------------------
 
     def lock(self, cursor) -> None:
@@ -137,7 +173,7 @@ class BillingSql:
         end = self._dt(end)
         # Rules 1-3 (settlement.rules), as of the end of the period; not yet billed.
         cursor.execute(
-            "INSERT INTO settlement_candidates (order_id, seller_id, product_type, buyer_id,"
+            "INSERT INTO settlement_candidates (order_id, seller_id, product_type, buyer_id,"  # noqa: S608
             " kind, gross, refunded_total, policy_at, eligible_at, units)"
             " SELECT o.id, o.seller_id, o.delivery_type, o.buyer_id, 'normal', o.amount, 0,"
             # rules.policy_time
@@ -160,7 +196,7 @@ class BillingSql:
         )
         # Refunds not yet on a line, of orders billed before or in this batch.
         cursor.execute(
-            "INSERT INTO settlement_candidates (order_id, seller_id, product_type, buyer_id,"
+            "INSERT INTO settlement_candidates (order_id, seller_id, product_type, buyer_id,"  # noqa: S608
             " kind, gross, refunded_total, policy_at, eligible_at, units)"
             f" SELECT x.id, x.seller_id, x.delivery_type, x.buyer_id, 'refund',"
             f" {self._sub('x.seen', 'x.refunded_amount')}, x.refunded_amount, NULL, NULL, 0"
@@ -187,15 +223,15 @@ class BillingSql:
         )
         return [(s, t, amounts.money(total), n) for s, t, total, n in cursor.fetchall()]
 
-    def insert_normal_lines(self, cursor, bill_ids: Sequence[int], *, period: str, start) -> int:
-        """One normal line per candidate order of the given bills; the number inserted."""
+    def insert_normal_lines(self, cursor, bills: Sequence[tuple[int, str, int]], *, start) -> int:
+        """One normal line per candidate order of `bills` ((seller id, product type, bill
+        id) of the batch's new bills); the number inserted."""
+        bills_sql, bills_params = self._bills_table(bills)
         partner_amount = self._partner(
             "y.partner_base", "y.partner_ratio", "y.output_vat_rate", "y.service_fee_vat_rate"
         )
-        conflict = " ON CONFLICT DO NOTHING" if self.postgres else ""
-        verb = "INSERT" if self.postgres else "INSERT OR IGNORE"
         cursor.execute(
-            f"{verb} INTO settlement_billline (bill_id, order_id, kind, refund_of_id,"
+            "INSERT INTO settlement_billline (bill_id, order_id, kind, refund_of_id,"  # noqa: S608
             " refunded_total, policy_at, eligible_at, carried_over, gross, fee_policy_id,"
             " fee_ratio, fee, partner_id, partner_terms_id, partner_mode, partner_units,"
             " partner_floor, partner_base, partner_ratio, output_vat_rate,"
@@ -206,7 +242,7 @@ class BillingSql:
             " z.partner_ratio, z.output_vat_rate, z.service_fee_vat_rate, z.partner_amount,"
             f" {self._net('z.gross', 'z.fee', 'z.partner_amount')}"
             f" FROM (SELECT y.*, {partner_amount} AS partner_amount FROM ("
-            "  SELECT x.bill_id, x.order_id, x.policy_at, x.eligible_at, x.gross, x.units,"
+            "  SELECT b.bill_id, x.order_id, x.policy_at, x.eligible_at, x.gross, x.units,"
             "  p.id AS fee_policy_id, COALESCE(p.ratio, 0) AS fee_ratio,"
             f"  {self._fee('x.gross', 'COALESCE(p.ratio, 0)')} AS fee,"
             "  t.partner_id, t.id AS partner_terms_id, COALESCE(t.mode, '') AS partner_mode,"
@@ -217,45 +253,33 @@ class BillingSql:
             "  COALESCE(t.ratio, 0) AS partner_ratio,"
             "  COALESCE(t.output_vat_rate, 0) AS output_vat_rate,"
             "  COALESCE(t.service_fee_vat_rate, 0) AS service_fee_vat_rate"
-            "  FROM (SELECT w.*,"
-            # The partner's terms version for the type at the policy time.
-            "   (SELECT pt.id FROM settlement_partnerterms pt"
-            "    WHERE pt.partner_id = w.bound_partner_id AND pt.product_type = w.product_type"
-            "    AND pt.effective_from <= w.policy_at"
-            "    ORDER BY pt.effective_from DESC LIMIT 1) AS terms_id"
-            "   FROM (SELECT c.order_id, c.product_type, c.policy_at, c.eligible_at, c.gross,"
-            "    c.units, b.id AS bill_id,"
+            f"  FROM settlement_candidates x JOIN {bills_sql} b"
+            "  ON b.seller_id = x.seller_id AND b.product_type = x.product_type"
             # The fee policy version in force at the policy time.
-            "    (SELECT fp.id FROM settlement_feepolicy fp"
-            "     WHERE fp.product_type = c.product_type AND fp.effective_from <= c.policy_at"
-            "     ORDER BY fp.effective_from DESC LIMIT 1) AS policy_id,"
+            f"  LEFT JOIN {FEE_POLICY_SPANS} p ON p.product_type = x.product_type"
+            "  AND p.effective_from <= x.policy_at AND (p.until IS NULL OR x.policy_at < p.until)"
             # The buyer's partner binding at the policy time.
-            "    (SELECT pb.partner_id FROM settlement_partnerbinding pb"
-            "     WHERE pb.buyer_id = c.buyer_id AND pb.valid_from <= c.policy_at"
-            "     AND (pb.valid_to IS NULL OR pb.valid_to > c.policy_at)"
-            "     ORDER BY pb.valid_from DESC, pb.id DESC LIMIT 1) AS bound_partner_id"
-            "    FROM settlement_candidates c JOIN settlement_bill b"
-            "    ON b.seller_id = c.seller_id AND b.product_type = c.product_type"
-            f"    WHERE c.kind = 'normal' AND b.period = %s AND b.id IN ({self._in(bill_ids)})"
-            "   ) w) x"
-            "  LEFT JOIN settlement_feepolicy p ON p.id = x.policy_id"
-            "  LEFT JOIN settlement_partnerterms t ON t.id = x.terms_id"
-            " ) y) z"
-            f"{conflict}",
-            [self._dt(start), period, *bill_ids],
+            f"  LEFT JOIN {BINDING_SPANS} pb ON pb.buyer_id = x.buyer_id"
+            "  AND pb.valid_from <= x.policy_at AND (pb.until IS NULL OR x.policy_at < pb.until)"
+            # That partner's terms version for the product type at the policy time.
+            f"  LEFT JOIN {TERMS_SPANS} t ON t.partner_id = pb.partner_id"
+            "  AND t.product_type = x.product_type"
+            "  AND t.effective_from <= x.policy_at AND (t.until IS NULL OR x.policy_at < t.until)"
+            "  WHERE x.kind = 'normal'"
+            " ) y) z",
+            [self._dt(start), *bills_params],
         )
         return cursor.rowcount
 
-    def insert_refund_lines(self, cursor, bill_ids: Sequence[int], *, period: str) -> int:
-        """One refund line per refund candidate of the given bills, with the policy and
-        partner terms of the order's normal line; the number inserted."""
+    def insert_refund_lines(self, cursor, bills: Sequence[tuple[int, str, int]]) -> int:
+        """One refund line per refund candidate of `bills`, with the policy and partner
+        terms of the order's normal line; the number inserted."""
+        bills_sql, bills_params = self._bills_table(bills)
         partner_amount = self._partner(
             "y.partner_base", "y.partner_ratio", "y.output_vat_rate", "y.service_fee_vat_rate"
         )
-        conflict = " ON CONFLICT DO NOTHING" if self.postgres else ""
-        verb = "INSERT" if self.postgres else "INSERT OR IGNORE"
         cursor.execute(
-            f"{verb} INTO settlement_billline (bill_id, order_id, kind, refund_of_id,"
+            "INSERT INTO settlement_billline (bill_id, order_id, kind, refund_of_id,"  # noqa: S608
             " refunded_total, policy_at, eligible_at, carried_over, gross, fee_policy_id,"
             " fee_ratio, fee, partner_id, partner_terms_id, partner_mode, partner_units,"
             " partner_floor, partner_base, partner_ratio, output_vat_rate,"
@@ -267,7 +291,7 @@ class BillingSql:
             " z.service_fee_vat_rate, z.partner_amount,"
             f" {self._net('z.gross', 'z.fee', 'z.partner_amount')}"
             f" FROM (SELECT y.*, {partner_amount} AS partner_amount FROM ("
-            "  SELECT b.id AS bill_id, c.order_id, n.id AS refund_of_id, c.refunded_total,"
+            "  SELECT b.bill_id, c.order_id, n.id AS refund_of_id, c.refunded_total,"
             "  n.policy_at, c.gross, n.fee_policy_id, n.fee_ratio,"
             f"  {self._fee('c.gross', 'n.fee_ratio')} AS fee,"
             "  n.partner_id, n.partner_terms_id, n.partner_mode, n.partner_units,"
@@ -276,20 +300,19 @@ class BillingSql:
             f"   ELSE {self._refund_base('c.gross', 'n.partner_base', 'n.gross')}"
             "   END AS partner_base,"
             "  n.partner_ratio, n.output_vat_rate, n.service_fee_vat_rate"
-            "  FROM settlement_candidates c JOIN settlement_bill b"
+            f"  FROM settlement_candidates c JOIN {bills_sql} b"
             "  ON b.seller_id = c.seller_id AND b.product_type = c.product_type"
             "  JOIN settlement_billline n ON n.order_id = c.order_id AND n.kind = 'normal'"
-            f"  WHERE c.kind = 'refund' AND b.period = %s AND b.id IN ({self._in(bill_ids)})"
-            " ) y) z"
-            f"{conflict}",
-            [period, *bill_ids],
+            "  WHERE c.kind = 'refund'"
+            " ) y) z",
+            bills_params,
         )
         return cursor.rowcount
 
     def update_totals(self, cursor, bill_ids: Sequence[int]) -> None:
         """Each bill's totals := the sums of its lines."""
         cursor.execute(
-            "UPDATE settlement_bill SET line_count = s.n, gross_total = s.gross,"
+            "UPDATE settlement_bill SET line_count = s.n, gross_total = s.gross,"  # noqa: S608
             " refund_total = s.refunds, carried_in_total = s.carried, fee_total = s.fee,"
             " partner_total = s.partner, net_total = s.net"
             " FROM (SELECT bill_id, COUNT(*) AS n, SUM(gross) AS gross,"

@@ -102,7 +102,9 @@ def test_what_is_never_billed(product):
         product=product, amount="300.00", coupon="300.00", paid_at=beijing(2024, 2, 1)
     )
     never = [
-        billable_order(product=product, amount="5000.00", paid_at=beijing(2024, 2, 2), is_test=True),
+        billable_order(
+            product=product, amount="5000.00", paid_at=beijing(2024, 2, 2), is_test=True
+        ),
         billable_order(
             product=product,
             amount="5000.00",
@@ -146,7 +148,11 @@ def test_refund_of_a_billed_order_is_a_negative_line_on_the_next_bill(product):
     refund = BillLine.objects.get(order=order, kind="refund")
     assert refund.bill.period == "2024-03"
     assert refund.refund_of == BillLine.objects.get(order=order, kind="normal")
-    assert (refund.gross, refund.fee, refund.seller_net) == (D("-500.00"), D("-25.00"), D("-475.00"))
+    assert (refund.gross, refund.fee, refund.seller_net) == (
+        D("-500.00"),
+        D("-25.00"),
+        D("-475.00"),
+    )
     assert refund.refunded_total == D("500.00")
     march = refund.bill
     assert march.refund_total == D("-500.00")

@@ -175,3 +175,24 @@ def test_sql_rounding_matches_python_for_many_inputs(fee_5_percent):
     assert list(bill_line_mismatches()) == []
     assert BillLine.objects.get(order=fee_tie).fee == D("125.01")
     assert BillLine.objects.get(order=share_tie).partner_amount == D("0.01")
+
+
+def test_a_later_binding_ends_an_earlier_overlapping_one(fee_5_percent):
+    """Bindings entered overlapping (the service refuses it; rows written directly): the
+    buyer's next binding ends the previous one, so an order never has two partners."""
+    buyer = UserFactory()
+    first = PartnerBindingFactory(buyer=buyer, valid_from=beijing(2024, 1, 1))
+    second = PartnerBindingFactory(
+        buyer=buyer, valid_from=beijing(2024, 5, 10), valid_to=beijing(2024, 5, 20)
+    )
+    for binding in (first, second):
+        PartnerTermsFactory(partner=binding.partner)
+    product = settle_product()
+    orders = [
+        billable_order(product=product, buyer=buyer, paid_at=beijing(2024, 5, day))
+        for day in (9, 15, 25)
+    ]
+    settlement_run(period="2024-05")
+    partners = [BillLine.objects.get(order=o).partner for o in orders]
+    assert partners == [first.partner, second.partner, None]
+    assert list(bill_line_mismatches()) == []

@@ -77,7 +77,7 @@ def test_line_explain_fills_the_formula_with_the_line_numbers():
     )
     text = line_explain_text(normal)
     assert order.number in text
-    assert "5,000.00 × 5% " in text and "= 250.00" in text
+    assert "5,000.00 × 5%, rounded half up" in text and "= 250.00" in text
     assert "5,000.00 − floor price 1,800.00 × 2 units" in text and "= 1,400.00" in text
     assert "1,400.00 × 30% ÷ (1 + 13%) × (1 + 6%)" in text and "= 393.98" in text
     assert "gross 5,000.00 − fee 250.00 − partner share 393.98 = 4,356.02" in text
@@ -134,7 +134,9 @@ def test_acceleration_tier_from_private_offer_gmv():
         paid_at=at,
     )
     billable_order(product=product, amount="900000.00", paid_at=at)  # no private offer
-    billable_order(product=product, amount="900000.00", private_offer=offer, paid_at=at, is_test=True)
+    billable_order(
+        product=product, amount="900000.00", private_offer=offer, paid_at=at, is_test=True
+    )
     billable_order(
         product=product,
         amount="900000.00",
@@ -169,3 +171,14 @@ def test_the_run_command():
         call_command("settlement_run", "--period", "May", stdout=StringIO())
     with pytest.raises(CommandError, match="No seller"):
         call_command("settlement_run", "--period", "2024-05", "--seller", "0", stdout=StringIO())
+
+
+def test_the_run_is_on_the_beat_schedule_on_the_first_of_the_month(settings):
+    from marketplace.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["settlement-monthly-run"]
+    assert entry["task"] == "settlement.tasks.run_monthly_settlement"
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].day_of_month == {1}
+    assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
+    assert run_monthly_settlement.acks_late is True

@@ -89,8 +89,9 @@ def test_a_future_version_may_change_until_it_takes_effect():
     fee_policy_change(policy=policy, ratio="0.07", effective_from=later)
     policy.refresh_from_db()
     assert (policy.ratio, policy.effective_from) == (D("0.07"), later)
-    with time_machine.travel(beijing(2027, 4, 1, 0, 0, 1), tick=False), pytest.raises(
-        VersionInForce
+    with (
+        time_machine.travel(beijing(2027, 4, 1, 0, 0, 1), tick=False),
+        pytest.raises(VersionInForce),
     ):
         fee_policy_change(policy=policy, ratio="0.01", effective_from=beijing(2027, 5, 1))
     fee_policy_withdraw(policy=policy)
