@@ -1031,7 +1031,7 @@ def _pay(
     # Imported here: the lifecycle module places renewal orders through this one.
     from orders.services.subscriptions import subscription_apply_paid
 
-    subscription_apply_paid(order=order, save=False)
+    subscription_apply_paid(order=order, save=False, history=rows)
     # The paid hooks (supervision) see the paid order before its row is saved: a move
     # they make (paid → processing) goes into this UPDATE, its history rows into the
     # same INSERT as the payment's (orders/hooks.py).

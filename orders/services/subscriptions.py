@@ -113,17 +113,20 @@ def current_period(subscription: Subscription) -> str:
 # --- a paid order ----------------------------------------------------------------------------
 
 
-def subscription_apply_paid(*, order: Order, save: bool = True) -> Subscription:
+def subscription_apply_paid(
+    *, order: Order, save: bool = True, history: list | None = None
+) -> Subscription:
     """Apply a paid order to its purchased service; called by `order_pay` inside its
     transaction (the order row is locked and already paid).
 
     NEW / TRIAL create the subscription; RENEWAL extends it; UPGRADE changes its spec
     and quantity; PACKAGE_REPURCHASE adds quota. Sets `order.subscription`,
     `effective_at` and `ends_at`, and saves them unless `save` is False (the caller
-    saves them with its own fields in one UPDATE).
+    saves them with its own fields in one UPDATE). `history`: the caller's unsaved
+    history rows, to which a new subscription's rows are added (inserted with them).
     """
     if order.kind in (Order.Kind.NEW, Order.Kind.TRIAL):
-        subscription = _apply_new(order)
+        subscription = _apply_new(order, history=history)
     elif order.kind == Order.Kind.RENEWAL:
         subscription = _apply_renewal(order)
     elif order.kind == Order.Kind.UPGRADE:
@@ -138,7 +141,7 @@ def subscription_apply_paid(*, order: Order, save: bool = True) -> Subscription:
     return subscription
 
 
-def _apply_new(order: Order) -> Subscription:
+def _apply_new(order: Order, *, history: list | None = None) -> Subscription:
     now = timezone.now()
     is_trial = order.kind == Order.Kind.TRIAL or order.billing_mode == BillingMode.TRIAL
     expires_at = None
@@ -184,7 +187,10 @@ def _apply_new(order: Order) -> Subscription:
                 to_state=subscription.status,
             )
         )
-    history_save(rows)
+    if history is None:
+        history_save(rows)
+    else:
+        history.extend(rows)
     order.effective_at = now
     order.ends_at = expires_at
     if provisioned:

@@ -43,7 +43,7 @@ ORDERS = "/api/buyer/orders/"
 # The API request: the checkout statements above (the authentication is the test
 # client's force_authenticate: no query). SQLite and PostgreSQL send the same ones.
 # An order no one supervises (an image):
-CHECKOUT_QUERIES = 22
+CHECKOUT_QUERIES = 21
 # A supervised one (a licence code): its case, log row, chain head, notification.
 SUPERVISED_CHECKOUT_QUERIES = CHECKOUT_QUERIES + 4
 
