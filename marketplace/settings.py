@@ -401,6 +401,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "supervision.tasks.poll_logistics",
         "schedule": 3600.0,
     },
+    # Invoicing (invoices/tasks.py): requests not issued within 7 days are flagged once;
+    # invoiced orders refunded since get their red-letter invoice recorded.
+    "invoices-flag-overdue": {
+        "task": "invoices.tasks.flag_overdue_invoices",
+        "schedule": 900.0,
+    },
+    "invoices-record-red-letters": {
+        "task": "invoices.tasks.record_red_letters",
+        "schedule": 900.0,
+    },
 }
 
 # --- REST framework ------------------------------------------------------------------------
@@ -547,6 +557,15 @@ SUPERVISION_EVIDENCE_MAX_BYTES = env.int("SUPERVISION_EVIDENCE_MAX_BYTES", defau
 SUPERVISION_LOGISTICS_PROVIDER = env.str(
     "SUPERVISION_LOGISTICS_PROVIDER", default="supervision.logistics.ManualProvider"
 )
+
+# 06 › Invoicing (invoices/, README › Invoicing). Orders placed from this moment (Beijing
+# time) are invoiced by their seller, earlier ones by the marketplace; the issuer has this
+# many calendar days; an e-invoice covers at most this amount (larger: paper); invoice
+# files up to this size.
+INVOICE_SELLER_ISSUES_FROM = env.str("INVOICE_SELLER_ISSUES_FROM", default="2018-11-01 00:00:00")
+INVOICE_ISSUE_DAYS = env.int("INVOICE_ISSUE_DAYS", default=7)
+INVOICE_E_INVOICE_MAX_AMOUNT = env.str("INVOICE_E_INVOICE_MAX_AMOUNT", default="100000.00")
+INVOICE_FILE_MAX_BYTES = env.int("INVOICE_FILE_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

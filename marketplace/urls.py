@@ -29,6 +29,8 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("supervision/", include("supervision.urls")),
     path("settlement/", include("settlement.urls")),
+    # The customer service partners' small center (settlement.partner_views).
+    path("partner/", include("settlement.partner_urls")),
     path("invoices/", include("invoices.urls")),
     path("api/catalog/", include("marketplace.catalog.api_public_urls")),
     path("api/seller/", include("marketplace.catalog.api_urls")),

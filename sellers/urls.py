@@ -31,6 +31,10 @@ urlpatterns = [
     path("", include("orders.seller_urls")),
     # Delivery management › Service supervision (supervision.seller_urls).
     path("", include("supervision.seller_urls")),
+    # Invoices to buyers (invoices.seller_urls).
+    path("", include("invoices.seller_urls")),
+    # Settlement: bills, lines, payment requests, fee ratios (settlement.seller_urls).
+    path("", include("settlement.seller_urls")),
     # Application tools: access keys, production interfaces, test accounts (issue 9 › 1).
     path("credentials/keys/", credentials.access_key_list, name="access_key_list"),
     path("credentials/keys/new/", credentials.access_key_create, name="access_key_create"),

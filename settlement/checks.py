@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from itertools import islice
 
 from django.db.models import Count, Q, Sum
 
@@ -238,6 +239,35 @@ def _compare(row: dict, expected: dict) -> Iterator[Mismatch]:
             yield Mismatch(row["bill_id"], row["id"], name, row[name], value)
 
 
+def _refund_mismatches(chunk: list[tuple]) -> Iterator[Mismatch]:
+    """The mismatches of a chunk of refund lines (`LINE_FIELDS` + `ORDER_FIELDS` values)."""
+    order_ids = {values[LINE_FIELDS.index("order_id")] for values in chunk}
+    originals = {
+        values[LINE_FIELDS.index("order_id")]: dict(zip(LINE_FIELDS, values, strict=True))
+        for values in BillLine.objects.filter(
+            kind=BillLine.Kind.NORMAL, order_id__in=order_ids
+        ).values_list(*LINE_FIELDS)
+    }
+    # Every refund line of these orders, of any period, counts as "refunded before" the
+    # lines after it.
+    earlier: dict[int, list[Decimal]] = defaultdict(list)
+    for order_id, total in BillLine.objects.filter(
+        kind=BillLine.Kind.REFUND, order_id__in=order_ids
+    ).values_list("order_id", "refunded_total"):
+        earlier[order_id].append(total)
+    for values in chunk:
+        row = dict(zip(NAMES, values, strict=True))
+        original = originals.get(row["order_id"])
+        if original is None:
+            yield Mismatch(
+                row["bill_id"], row["id"], "refund_of", row["refund_of_id"], "a normal line"
+            )
+            continue
+        totals = earlier[row["order_id"]]
+        before = max((t for t in totals if t < row["refunded_total"]), default=ZERO)
+        yield from _compare(row, _expected_refund(row, original, before))
+
+
 def bill_line_mismatches(*, period: str = "", chunk_size: int = 5000) -> Iterator[Mismatch]:
     """Every difference between the stored lines and bills (of `period`, or all) and
     what the rules derive from the orders."""
@@ -251,39 +281,17 @@ def bill_line_mismatches(*, period: str = "", chunk_size: int = 5000) -> Iterato
     for values in normal.values_list(*LINE_FIELDS, *ORDER_FIELDS).iterator(chunk_size=chunk_size):
         row = dict(zip(NAMES, values, strict=True))
         yield from _compare(row, _expected_normal(row, versions))
-    # Refund lines (few), each against its order's normal line and earlier refunds.
-    refunds = list(
+    # Refund lines, each against its order's normal line and earlier refunds: streamed
+    # too, in chunks whose orders' normal lines and refund totals are read per chunk (a
+    # list of every refund line took 100 MB at 25k lines, bench/settlement.py).
+    refunds = (
         lines.filter(kind=BillLine.Kind.REFUND)
         .order_by("order_id", "refunded_total")
         .values_list(*LINE_FIELDS, *ORDER_FIELDS)
+        .iterator(chunk_size=chunk_size)
     )
-    order_ids = {values[LINE_FIELDS.index("order_id")] for values in refunds}
-    originals = {
-        values[LINE_FIELDS.index("order_id")]: dict(zip(LINE_FIELDS, values, strict=True))
-        for values in BillLine.objects.filter(
-            kind=BillLine.Kind.NORMAL, order_id__in=order_ids
-        ).values_list(*LINE_FIELDS)
-    }
-    earlier: dict[int, list[Decimal]] = {}
-    # Earlier refund lines outside `period` count as "refunded before".
-    for order_id, total in (
-        BillLine.objects.filter(kind=BillLine.Kind.REFUND, order_id__in=order_ids)
-        .values_list("order_id", "refunded_total")
-        .order_by("order_id", "refunded_total")
-    ):
-        earlier.setdefault(order_id, [])
-        earlier[order_id].append(total)
-    for values in refunds:
-        row = dict(zip(NAMES, values, strict=True))
-        original = originals.get(row["order_id"])
-        if original is None:
-            yield Mismatch(
-                row["bill_id"], row["id"], "refund_of", row["refund_of_id"], "a normal line"
-            )
-            continue
-        totals = earlier.get(row["order_id"], [])
-        before = max((t for t in totals if t < row["refunded_total"]), default=ZERO)
-        yield from _compare(row, _expected_refund(row, original, before))
+    while chunk := list(islice(refunds, chunk_size)):
+        yield from _refund_mismatches(chunk)
     # Bills: totals are the sums of their lines.
     sums = (
         BillLine.objects.filter(bill__in=bills)

@@ -20,3 +20,11 @@ class VersionInForce(DomainError):
 class SettlementRunInterrupted(RuntimeError):
     """Raised by `settlement_run(fail_after=N)` once N sellers are done: a crash between
     two committed batches, to test that a later run completes the period."""
+
+
+class NotFound(DomainError):
+    """Another seller's (or partner's) bill, invoice or share bill, or none at all: the
+    same answer either way, so nobody learns what exists."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Not found."))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html, strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from buyers.services.periods import period_of
@@ -171,7 +173,15 @@ def _partner_steps(line: BillLine) -> list[ExplainStep]:
     return [
         ExplainStep(
             _("Partner share base"),
-            _("partner %(partner)s; %(formula)s") % {"partner": partner, "formula": base_formula},
+            # HTML: the partner's name is people's words (marked for the pages' language
+            # checks, README › Tests); the rest is escaped.
+            mark_safe(  # noqa: S308 - the pieces are escaped or format_html
+                conditional_escape(_("partner %(partner)s; %(formula)s"))
+                % {
+                    "partner": format_html("<span data-user-content>{}</span>", partner),
+                    "formula": conditional_escape(base_formula),
+                }
+            ),
             money_text(line.partner_base),
         ),
         ExplainStep(
@@ -193,4 +203,4 @@ def _partner_steps(line: BillLine) -> list[ExplainStep]:
 
 def line_explain_text(line: BillLine) -> str:
     """The steps as plain text lines (admin, CSV)."""
-    return "\n".join(f"{s.label}: {s.formula} = {s.result}" for s in line_explain(line))
+    return "\n".join(f"{s.label}: {strip_tags(s.formula)} = {s.result}" for s in line_explain(line))

@@ -75,9 +75,14 @@ def test_the_index_lists_the_queues_each_group_may_view(client):
         "Exit requests": "0",
         "Joint-operation certifications": "0",
         "Delisting requests": "0",
+        "Payment requests": "0",
     }
     client.force_login(FinanceFactory())  # sees sellers, not the product review queue
-    assert queue_counts(client) == {"Onboarding applications": "1", "Exit requests": "0"}
+    assert queue_counts(client) == {
+        "Onboarding applications": "1",
+        "Exit requests": "0",
+        "Payment requests": "0",
+    }
 
 
 @pytest.mark.parametrize("make_user", GROUPS.values(), ids=GROUPS.keys())

@@ -340,6 +340,133 @@ def _supervision_cases() -> dict:
 CASES.update(_supervision_cases())
 
 
+def _settlement_cases() -> dict:
+    """Settlement (settlement/admin.py): policies, partners, runs, bills, lines,
+    carry-overs, payment requests, invoices and share bills; each row's relations joined."""
+    from settlement import services as settlement_services
+    from settlement.models import (
+        AccelerationTier,
+        Bill,
+        BillLine,
+        CarryOver,
+        FeePolicy,
+        Partner,
+        PartnerBinding,
+        PartnerShareBill,
+        PartnerTerms,
+        PaymentRequest,
+        SellerInvoice,
+        SettlementRun,
+    )
+    from tests.factories.settlement import (
+        FeePolicyFactory,
+        PartnerBindingFactory,
+        PartnerFactory,
+        PartnerTermsFactory,
+        issued_bill,
+        share_bill,
+    )
+    from tests.factories.supervision import evidence_pdf
+
+    def bills(n: int) -> list:
+        return [issued_bill(product_type="joint_saas") for _ in range(n)]
+
+    def lines(n: int) -> None:
+        for bill in bills(n):
+            order = PaidOrderFactory(seller=bill.seller)
+            BillLine.objects.create(
+                bill=bill,
+                order=order,
+                kind="normal",
+                gross=order.amount,
+                fee_policy=FeePolicyFactory(effective_from=order.paid_at - timedelta(days=1)),
+                partner=PartnerFactory(),
+                seller_net=order.amount,
+            )
+
+    def carry_overs(n: int) -> None:
+        for bill in bills(n):
+            CarryOver.objects.create(
+                seller=bill.seller,
+                product_type="saas",
+                period=bill.period,
+                amount=Decimal("10.00"),
+                run=bill.run,
+            )
+
+    def invoices(n: int) -> list:
+        return [
+            settlement_services.seller_invoice_upload(
+                bill=bill,
+                seller_user=bill.seller.user,
+                number="No 1",
+                issued_on=timezone.localdate(),
+                amount=bill.net_total,
+                file=evidence_pdf("invoice.pdf"),
+            )
+            for bill in bills(n)
+        ]
+
+    def requests(n: int) -> None:
+        for invoice in invoices(n):
+            settlement_services.seller_invoice_mark_mailed(
+                invoice=invoice, seller_user=invoice.uploaded_by, carrier="SF", tracking_number="1"
+            )
+            settlement_services.payment_request_create(
+                bill=invoice.bill, seller_user=invoice.uploaded_by
+            )
+
+    def tiers(n: int) -> None:
+        start = AccelerationTier.objects.count()
+        for i in range(start, start + n):
+            AccelerationTier.objects.create(
+                code=f"t{i}", name=f"Tier {i}", gmv_threshold=Decimal(1000 + i)
+            )
+
+    def policies(n: int) -> None:
+        start = timezone.now() + timedelta(days=1 + FeePolicy.objects.count())
+        for i in range(n):
+            FeePolicyFactory(effective_from=start + timedelta(hours=i), created_by=UserFactory())
+
+    return {
+        FeePolicy: Case(policies),
+        AccelerationTier: Case(tiers),
+        Partner: Case(lambda n: PartnerFactory.create_batch(n, user=None)),
+        PartnerBinding: Case(lambda n: PartnerBindingFactory.create_batch(n)),
+        PartnerTerms: Case(lambda n: PartnerTermsFactory.create_batch(n)),
+        SettlementRun: Case(lambda n: [issued_bill().run for _ in range(n)]),
+        Bill: Case(bills),
+        BillLine: Case(lines),
+        CarryOver: Case(carry_overs),
+        PaymentRequest: Case(requests),
+        SellerInvoice: Case(invoices),
+        PartnerShareBill: Case(lambda n: [share_bill() for _ in range(n)]),
+    }
+
+
+CASES.update(_settlement_cases())
+
+
+def _invoice_cases() -> dict:
+    """Invoicing (invoices/admin.py): requests name their seller and buyer, joined; the
+    sellers' overdue counts come in one query."""
+    from invoices.models import InvoiceRequest, RedLetterInvoice
+    from tests.factories.invoices import invoice_request
+
+    def red_letters(n: int) -> None:
+        for request in (invoice_request() for _ in range(n)):
+            line = request.lines.get()
+            RedLetterInvoice.objects.create(request=request, order=line.order, amount=1)
+
+    return {
+        InvoiceRequest: Case(lambda n: [invoice_request() for _ in range(n)]),
+        RedLetterInvoice: Case(red_letters),
+    }
+
+
+CASES.update(_invoice_cases())
+
+
 # The review queue once more with every status, so rows of every state are listed.
 EXTRA_CHANGELISTS = [
     pytest.param(ProductVersion, {"status": "all"}, id="catalog.productversion-all"),

@@ -25,6 +25,9 @@ it, the tests below:
   (tests/orders/test_openapi*.py test the signed side); unsigned → 401 MKT.0154.
 - SIGNED: called by the payment provider or reached through a link it signed: no log-in,
   and without a valid signature it answers 4xx and changes nothing.
+- PARTNER / PARTNER_OWNED: the partner center (settlement.partner_views): an account
+  linked to a customer service partner; anonymous → log in, any other account → 403; a
+  share bill of another partner → 404 for GET and POST alike, nothing changed.
 - PRIVATE_FILE: a signed link to a private document: anonymous → log in; its owner
   account and operators allowed to see private documents (reviewer group) → 200; any
   other account, other staff included → 404.
@@ -56,6 +59,7 @@ from buyers.models import (
     VoucherGrant,
     Wallet,
 )
+from invoices.models import InvoiceRequest, InvoiceTitle, MailingAddress, RedLetterInvoice
 from marketplace.accounts.models import ApiToken
 from marketplace.accounts.services import email_verification_token
 from marketplace.catalog import services
@@ -92,6 +96,13 @@ from sellers.models import (
     ServiceGroup,
     StorePage,
 )
+from settlement.models import (
+    Bill,
+    BillLine,
+    PartnerShareBill,
+    PaymentRequest,
+    SellerInvoice,
+)
 from supervision.models import Appeal, Case, CaseLog, EvidenceFile
 from supervision.services import case_open
 from tests.conftest import make_image_file
@@ -105,6 +116,7 @@ from tests.factories.accounts import (
     UserFactory,
 )
 from tests.factories.buyers import CreditBillFactory, TopUpFactory, VoucherFactory, WalletFactory
+from tests.factories.invoices import company_title, invoice_request, mailing_address
 from tests.factories.isv import ProductInterfaceFactory
 from tests.factories.orders import OrderFactory, PaidOrderFactory
 from tests.factories.sellers import (
@@ -116,6 +128,8 @@ from tests.factories.sellers import (
     SellerFactory,
     ServiceGroupFactory,
 )
+from tests.factories.settlement import PartnerFactory
+from tests.factories.settlement_bills import issued_bill, share_bill_for
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +145,8 @@ API_BUYER = "API: buyer"
 API_BUYER_OWNED = "API: buyer-owned object"
 API_AKSK = "open API: AK/SK-signed, scoped to the key's seller"
 SIGNED = "signed by the payment provider"
+PARTNER = "partner center"
+PARTNER_OWNED = "partner-owned object"
 
 S = Seller.Status
 ACTIVE = (S.ACTIVE,)
@@ -173,6 +189,14 @@ class Buying:
     license: License | None = None  # delivered on `subscription`, not yet claimed
     api_token: ApiToken | None = None  # the buyer's personal API token
     case: Case | None = None  # the supervision case of `order` (SaaS: the seller delivers)
+    invoice: InvoiceRequest | None = None  # an e-invoice request for `order`
+    red_letter: RedLetterInvoice | None = None  # due on `invoice`
+    title: InvoiceTitle | None = None  # the buyer's invoice title
+    address: MailingAddress | None = None  # the buyer's mailing address
+    settle_bill: Bill | None = None  # the seller's issued bill with `order` on it
+    settle_line: BillLine | None = None  # `order`'s line on it, shared with `partner`
+    partner_user: object = None  # the account of the buyer's customer service partner
+    share_bill: PartnerShareBill | None = None  # that partner's share bill of the period
 
 
 def make_buying(seller: Seller, product: Product) -> Buying:
@@ -200,7 +224,18 @@ def make_buying(seller: Seller, product: Product) -> Buying:
     )
     now = timezone.now()
     interface = ProductInterfaceFactory(product=product)
+    invoice = invoice_request(order=order)
+    partner = PartnerFactory(user=UserFactory())
+    settle_bill = issued_bill(seller=seller, orders=[order], partner=partner)
     return Buying(
+        settle_bill=settle_bill,
+        settle_line=settle_bill.lines.get(),
+        partner_user=partner.user,
+        share_bill=share_bill_for(partner, settle_bill.period),
+        invoice=invoice,
+        red_letter=RedLetterInvoice.objects.create(request=invoice, order=order, amount=1),
+        title=company_title(buyer),
+        address=mailing_address(buyer),
         key=interface.access_key,
         interface=interface,
         test_case=InterfaceTestCase.objects.create(
@@ -656,6 +691,107 @@ URLS: dict[str, Route] = {
         data=lambda w, s: {"mark_delivered-description": "Hijacked"},
         statuses=(S.ACTIVE, S.EXIT_PENDING),
     ),
+    # --- invoices: the buyer's (invoices.views) ------------------------------------------
+    "invoices:list": Route(LOGIN),
+    "invoices:new": Route(LOGIN, GP),
+    "invoices:titles": Route(LOGIN, GP),
+    "invoices:addresses": Route(LOGIN, GP),
+    "invoices:detail": Route(BUYER_OWNED, kwargs=lambda w, s: {"pk": s.buying.invoice.pk}),
+    "invoices:cancel": Route(
+        BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.invoice.pk}
+    ),
+    "invoices:title_delete": Route(
+        BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.title.pk}
+    ),
+    "invoices:address_delete": Route(
+        BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.address.pk}
+    ),
+    # --- invoices: the seller's (invoices.seller_views) -----------------------------------
+    "seller:invoice_list": Route(SELLER, statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:invoice_settings": Route(SELLER, ("post",), statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:invoice_detail": Route(
+        OWNED,
+        kwargs=lambda w, s: {"pk": s.buying.invoice.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:invoice_issue": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.invoice.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:invoice_mail": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.invoice.pk},
+        data=lambda w, s: {"carrier": "SF", "tracking_number": "SF1"},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:invoice_reject": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.invoice.pk},
+        data=lambda w, s: {"reason": "Hijacked"},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:invoice_red_letter_issue": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.red_letter.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    # --- settlement: the seller's bills (settlement.seller_views) -------------------------
+    "seller:settlement_bill_list": Route(SELLER, statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:settlement_fee_ratios": Route(SELLER, statuses=(S.ACTIVE, S.EXIT_PENDING)),
+    "seller:settlement_bill_detail": Route(
+        OWNED,
+        kwargs=lambda w, s: {"pk": s.buying.settle_bill.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:settlement_bill_export": Route(
+        OWNED,
+        kwargs=lambda w, s: {"pk": s.buying.settle_bill.pk, "fmt": "csv"},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:settlement_line_explain": Route(
+        OWNED,
+        kwargs=lambda w, s: {"pk": s.buying.settle_line.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:settlement_payment_request": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.settle_bill.pk},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:settlement_invoice_upload": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.settle_bill.pk},
+        data=lambda w, s: {"number": "Hijacked", "issued_on": "2024-06-01", "amount": "1.00"},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    "seller:settlement_invoice_mail": Route(
+        OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.settle_bill.pk},
+        data=lambda w, s: {"carrier": "SF", "tracking_number": "SF1"},
+        statuses=(S.ACTIVE, S.EXIT_PENDING),
+    ),
+    # --- the partner center (settlement.partner_views) --------------------------------------
+    "partner:share_bill_list": Route(PARTNER),
+    "partner:share_bill_detail": Route(
+        PARTNER_OWNED, kwargs=lambda w, s: {"pk": s.buying.share_bill.pk}
+    ),
+    "partner:share_bill_countersign": Route(
+        PARTNER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.share_bill.pk}
+    ),
+    "partner:share_bill_invoice": Route(
+        PARTNER_OWNED,
+        ("post",),
+        kwargs=lambda w, s: {"pk": s.buying.share_bill.pk},
+        data=lambda w, s: {"carrier": "SF", "tracking_number": "SF1"},
+    ),
     "orders:license_claim": Route(
         BUYER_OWNED, ("post",), kwargs=lambda w, s: {"pk": s.buying.license.pk}
     ),
@@ -784,6 +920,7 @@ NOT_PAGES: dict[str, str] = {
     "seller:region_districts": "an htmx fragment (<option>s)",
     "seller:product_template_download": "a text file to download",
     "seller:order_export": "a CSV/Excel file of the seller's orders to download",
+    "seller:settlement_bill_export": "a CSV/Excel file of a bill's lines to download",
     "seller:voucher_template": "a CSV/Excel template of customers to download",
 }
 
@@ -853,6 +990,10 @@ SNAPSHOT_MODELS = [
     CaseLog,
     EvidenceFile,
     Appeal,
+    Bill,
+    PaymentRequest,
+    SellerInvoice,
+    PartnerShareBill,
 ]
 
 
@@ -893,6 +1034,8 @@ def test_the_table_has_every_class():
         API_BUYER_OWNED,
         SIGNED,
         API_AKSK,
+        PARTNER,
+        PARTNER_OWNED,
     }
 
 
@@ -912,7 +1055,9 @@ def test_public_urls_open_without_log_in(name, world, client):
     assert response.status_code in (200, 204, 302), response.status_code
 
 
-@pytest.mark.parametrize("name", rows(LOGIN, SELLER, OWNED, PRIVATE_FILE, BUYER_OWNED))
+@pytest.mark.parametrize(
+    "name", rows(LOGIN, SELLER, OWNED, PRIVATE_FILE, BUYER_OWNED, PARTNER, PARTNER_OWNED)
+)
 def test_anonymous_visitors_are_sent_to_log_in(name, world, client):
     route = URLS[name]
     before = snapshot()
@@ -1046,6 +1191,37 @@ def test_another_buyers_object_is_404_and_stays_unchanged(name, world, client):
     method = "get" if "get" in route.methods else route.methods[0]
     response = request(client, method, theirs, route, route.data(world, world.own))
     assert response.status_code not in (403, 404), (method, response.status_code)
+
+
+@pytest.mark.parametrize("name", rows(PARTNER, PARTNER_OWNED))
+def test_the_partner_center_is_for_partners_only(name, world, client):
+    """Any account not linked to a partner - sellers, buyers, staff - gets a 403."""
+    route = URLS[name]
+    before = snapshot()
+    for role, user in [("active seller", world.own.seller.user), *world.roles.items()]:
+        client.force_login(user)
+        for method in route.methods:
+            data = route.data(world, world.own)
+            response = request(client, method, url_of(name, world, world.own), route, data)
+            assert response.status_code == 403, (role, method, response.status_code)
+    assert snapshot() == before
+    client.force_login(world.own.buying.partner_user)
+    method = "get" if "get" in route.methods else route.methods[0]
+    response = request(client, method, url_of(name, world, world.own), route)
+    assert response.status_code in ((200,) if method == "get" else (200, 302, 400))
+
+
+@pytest.mark.parametrize("name", rows(PARTNER_OWNED))
+def test_another_partners_share_bill_is_404_and_stays_unchanged(name, world, client):
+    route = URLS[name]
+    client.force_login(world.own.buying.partner_user)
+    before = snapshot()
+    for method in route.methods:
+        response = request(
+            client, method, url_of(name, world, world.other), route, route.data(world, world.own)
+        )
+        assert response.status_code == 404, (method, response.status_code)
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("name", rows(API_BUYER))
@@ -1200,7 +1376,9 @@ def test_sales_page_shows_only_the_products_own_allowlist(world, client):
 def test_a_post_without_the_csrf_token_is_refused(name, world):
     route = URLS[name]
     client = Client(enforce_csrf_checks=True)
-    if route.access != PUBLIC:
+    if route.access in (PARTNER, PARTNER_OWNED):
+        client.force_login(world.own.buying.partner_user)
+    elif route.access != PUBLIC:
         client.force_login(world.own.seller.user)
     url = url_of(name, world, world.own)
     before = snapshot()

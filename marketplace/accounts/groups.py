@@ -31,6 +31,8 @@ _MIGRATIONS = (
     ("sellers.migrations.0008_operator_groups_credentials", "add_permissions"),
     ("marketplace.accounts.migrations.0013_operator_groups_api_tokens", "add_permissions"),
     ("supervision.migrations.0002_caselog_append_only_and_operator_groups", "add_permissions"),
+    ("invoices.migrations.0002_operator_groups_invoices", "add_permissions"),
+    ("settlement.migrations.0004_operator_groups_settlement", "add_permissions"),
 )
 
 

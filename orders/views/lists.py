@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from invoices.selectors import mark_orders_for_invoicing
 from marketplace.core.navigation import entries_for
 
 from .. import selectors_lists as selectors
@@ -31,12 +32,14 @@ def order_list(request):
         request.GET or None, queryset=selectors.order_list_for_buyer(buyer=request.user)
     )
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    mark_orders_for_invoicing(page.object_list)  # "ask for an invoice" / its request
     return buyer_center(request, "orders/order_list.html", {"filter": filterset, "page": page})
 
 
 @login_required
 def order_detail(request, number: str):
     order = selectors.order_get_for_buyer(buyer=request.user, number=number)
+    mark_orders_for_invoicing([order])
     return buyer_center(
         request,
         "orders/order_detail.html",

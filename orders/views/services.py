@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from invoices.selectors import mark_orders_for_invoicing
 from marketplace.catalog.models import BillingMode, Price
 from marketplace.core.exceptions import DomainError
 from marketplace.core.forms import call_service
@@ -93,6 +94,7 @@ def _detail_context(subscription: Subscription, **forms) -> dict:
     )
     upgrade_specs = upgrade_targets(subscription) if can_upgrade else []
     order_rules = [(order, *unsubscription_rule(order)) for order in subscription.paid_orders]
+    mark_orders_for_invoicing(subscription.paid_orders)  # the invoice column
     is_package = subscription.billing_mode == BillingMode.PACKAGE
     package_specs = []
     if is_package and subscription.product.listed_version_id:

@@ -99,8 +99,8 @@ class PartnerTerms(ImmutableOnceInForce):
     rounded half up to the cent once (`settlement.amounts`)."""
 
     class Mode(models.TextChoices):
-        PRICE_SHARE = "price_share", _("Price share (成交价分成)")
-        FLOOR_PRICE = "floor_price", _("Floor-price discount share (底价折扣分成)")
+        PRICE_SHARE = "price_share", _("Price share")
+        FLOOR_PRICE = "floor_price", _("Floor-price discount share")
 
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, related_name="terms", verbose_name=_("partner")
@@ -160,6 +160,7 @@ class PartnerShareBill(models.Model):
         ISSUED = "issued", _("Waiting for countersignature")
         COUNTERSIGNED = "countersigned", _("Countersigned, waiting for the invoice")
         INVOICED = "invoiced", _("Invoice mailed")
+        RECEIVED = "received", _("Invoice received, waiting for payment")
         PAID = "paid", _("Paid")
 
     partner = models.ForeignKey(
@@ -200,6 +201,12 @@ class PartnerShareBill(models.Model):
         verbose_name = _("partner share bill")
         verbose_name_plural = _("partner share bills")
         ordering = ["-period", "partner_id"]
+        permissions = [
+            (
+                "settle_partnersharebill",
+                _("Can receive partners' invoices and mark share bills paid"),
+            )
+        ]
         indexes = [models.Index(fields=["status", "period"], name="settlement_share_status")]
         constraints = [
             models.UniqueConstraint(
@@ -225,6 +232,8 @@ PARTNER_SHARE_BILL_STATUS = StateMachine(
     transitions=[
         Transition("countersign", ("issued",), "countersigned"),
         Transition("invoice", ("countersigned",), "invoiced"),
-        Transition("pay", ("invoiced",), "paid"),
+        # The next step waits for the partner's invoice: paid only once it is received.
+        Transition("receive_invoice", ("invoiced",), "received"),
+        Transition("pay", ("received",), "paid"),
     ],
 )

@@ -130,6 +130,12 @@ class SellerInvoice(ChoiceLabels, models.Model):
         verbose_name = _("seller invoice to the marketplace")
         verbose_name_plural = _("seller invoices to the marketplace")
         ordering = ["-uploaded_at", "-id"]
+        permissions = [
+            (
+                "receive_sellerinvoice",
+                _("Can receive or reject sellers' invoices to the marketplace"),
+            )
+        ]
         indexes = [models.Index(fields=["status", "uploaded_at"], name="settlement_invoice_queue")]
         constraints = [
             models.UniqueConstraint(

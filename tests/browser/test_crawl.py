@@ -54,6 +54,8 @@ from django.utils import timezone, translation
 from buyers.models import CreditBill, Voucher
 from buyers.payments.sandbox import SandboxProvider
 from buyers.services.topup import top_up_start
+from invoices.models import InvoiceRequest, InvoiceTitle, MailingAddress
+from invoices.selectors import PAID, issuer_for, order_problem, orders_for_invoicing
 from marketplace.accounts.services import api_token_create
 from marketplace.catalog.models import Product, ProductVersion
 from orders.management.commands.seed_orders import MARKER, MYSQL
@@ -68,14 +70,18 @@ from orders.models import (
 )
 from orders.services.checkout import order_place
 from sellers.models import Seller
+from settlement.models import Bill, Partner, PartnerShareBill
 from supervision.models import Case
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, _wait_for_live_server_requests
 from tests.factories.catalog_publishing import draft_product
+from tests.factories.invoices import invoice_request
 from tests.factories.isv import ProductInterfaceFactory
 from tests.test_url_access import (
     BUYER_OWNED,
     LOGIN,
     OWNED,
+    PARTNER,
+    PARTNER_OWNED,
     PUBLIC,
     SELLER,
     Buying,
@@ -142,6 +148,8 @@ USER_CONTENT = ", ".join(
         "#content > h2",
         ".breadcrumbs",
         ".inline_label",
+        # A tabular inline row's object name (e.g. a partner's binding: "partner ↔ buyer").
+        "td.original p",
         # Permission names ("Can add category" ...) are rows Django writes in English, one
         # per model and action; the admin's permission (and group) pickers list them as data.
         "select#id_user_permissions",
@@ -562,6 +570,39 @@ def demo_buying(seller: Seller) -> Buying:
         voucher=Voucher.objects.filter(seller=seller).order_by("pk").first(),
         offer=PrivateOffer.objects.get(seller=seller, buyer=alice),
         case=demo_case(alice, seller),
+        invoice=demo_invoice(alice, seller),
+        title=InvoiceTitle.objects.filter(buyer=alice).order_by("pk").first(),
+        address=MailingAddress.objects.filter(buyer=alice).order_by("pk").first(),
+        **demo_settlement(seller),
+    )
+
+
+def demo_settlement(seller: Seller) -> dict:
+    """CloudNova's latest bill (seed_demo's last month) with its first line, and the demo
+    partner's latest share bill; None for what the seed didn't make (their pages are
+    then left out of the crawl)."""
+    bill = Bill.objects.filter(seller=seller).order_by("-period", "pk").first()
+    partner = Partner.objects.filter(user__isnull=False).order_by("pk").first()
+    share_bill = (
+        PartnerShareBill.objects.filter(partner=partner).order_by("-period").first()
+        if partner
+        else None
+    )
+    return {
+        "settle_bill": bill,
+        "settle_line": bill.lines.order_by("id").first() if bill else None,
+        "partner_user": partner.user if partner else None,
+        "share_bill": share_bill,
+    }
+
+
+def partner_role() -> Role | None:
+    """The demo partner's account (seed_demo), if the seed made one: its center's pages."""
+    partner = Partner.objects.filter(user__isnull=False, is_active=True).order_by("pk").first()
+    if partner is None:
+        return None
+    return Role(
+        partner.user.username, PASSWORD, tuple(pages(PUBLIC, LOGIN, PARTNER, PARTNER_OWNED))
     )
 
 
@@ -573,17 +614,51 @@ def demo_case(buyer, seller) -> Case | None:
     return cases.filter(node="acceptance", status="in_progress").first() or cases.first()
 
 
+def invoiceable_orders(buyer, seller) -> list[Order]:
+    """Her paid orders with the seller that she may still ask an invoice for."""
+    orders = orders_for_invoicing(buyer).filter(seller=seller, payment_status__in=PAID)
+    return [
+        o
+        for o in orders.order_by("pk")
+        if not order_problem(o) and issuer_for(o) == InvoiceRequest.Issuer.SELLER
+    ]
+
+
+def demo_invoice(buyer, seller) -> InvoiceRequest | None:
+    """Her invoice request with the seller (seed_invoices), an issued one if there is one
+    (its pages offer the download), else one asked here for a paid order still free to
+    invoice; None: the invoice pages naming one are left out of the crawl."""
+    mine = InvoiceRequest.objects.filter(buyer=buyer, seller=seller).order_by("pk")
+    found = mine.filter(status=InvoiceRequest.Status.ISSUED).first() or mine.first()
+    if found is None and (free := invoiceable_orders(buyer, seller)):
+        found = invoice_request(order=free[0])
+    return found
+
+
+# The table's pages that name the world's invoice request (`demo_invoice`).
+INVOICE_PAGES = {"invoices:detail", "seller:invoice_detail"}
 # The table's pages that name the world's supervision case.
 CASE_PAGES = {
     "supervision:detail",
     "supervision:accept",
     "seller:supervision_detail",
 }
+# The table's pages that name a demo bill, bill line or share bill (`demo_settlement`).
+SETTLEMENT_PAGES = {
+    "seller:settlement_bill_detail": "settle_bill",
+    "seller:settlement_line_explain": "settle_line",
+    "partner:share_bill_detail": "share_bill",
+}
 
 
 def page_url(name: str, world: World) -> str:
     """The table's URL of a page; the sandbox provider's page with the link the merchant
     signs for the top-up (its return URL: the top-up's own page)."""
+    if name == "invoices:new" and (
+        free := invoiceable_orders(world.own.buying.buyer, world.own.seller)
+    ):
+        # The request form with an order chosen: titles, addresses, the e-invoice rule.
+        return f"{url_of(name, world, world.own)}?orders={free[0].pk}"
     if name == "payments:sandbox_pay":
         top_up = world.own.buying.top_up
         back = reverse("buyer:top_up_detail", kwargs={"reference": top_up.reference})
@@ -667,11 +742,16 @@ def test_crawl_every_page_as_every_role(live_server):
     catalogue = Catalogue.load(_demo_words())
     crawl = Crawl(base=live_server.url, catalogue=catalogue)
     jobs = []
-    for role_name, role in ROLES.items():
+    roles = dict(ROLES)
+    if (partner := partner_role()) is not None:
+        roles["partner"] = partner
+    for role_name, role in roles.items():
         urls = [
             (name, page_url(name, world))
             for name in role.table_pages
-            if name not in CASE_PAGES or world.own.buying.case is not None
+            if (name not in CASE_PAGES or world.own.buying.case is not None)
+            and (name not in INVOICE_PAGES or world.own.buying.invoice is not None)
+            and getattr(world.own.buying, SETTLEMENT_PAGES.get(name, "buyer")) is not None
         ]
         if role.admin:
             urls += admin_pages(role.username)

@@ -162,3 +162,43 @@ class AccelerationTierFactory(factory.django.DjangoModelFactory):
     name = "Silver"
     gmv_threshold = Decimal("100000.00")
     benefits = "Homepage recommendation slot"
+
+
+def issued_bill(
+    *,
+    seller=None,
+    product_type: str = DeliveryType.SAAS,
+    period: str = "2026-01",
+    net_total: str | Decimal = "950.00",
+    invoice_required: bool | None = None,
+):
+    """An issued `Bill` written directly (no lines) with its run; `invoice_required`
+    defaults to the rule (joint-operation types)."""
+    from settlement.models import Bill, SettlementRun
+    from settlement.rules import INVOICE_REQUIRED_TYPES
+    from tests.factories.sellers import ActiveSellerFactory
+
+    run = SettlementRun.objects.create(period=period, status=SettlementRun.Status.FINISHED)
+    return Bill.objects.create(
+        seller=seller or ActiveSellerFactory(),
+        product_type=product_type,
+        period=period,
+        run=run,
+        invoice_required=(
+            product_type in INVOICE_REQUIRED_TYPES if invoice_required is None else invoice_required
+        ),
+        line_count=1,
+        gross_total=Decimal("1000.00"),
+        fee_total=Decimal("50.00"),
+        net_total=Decimal(net_total),
+    )
+
+
+def share_bill(*, partner=None, period: str = "2026-01", share_total: str | Decimal = "120.00"):
+    """An issued `PartnerShareBill` written directly; the partner has an account."""
+    from settlement.models import PartnerShareBill
+
+    partner = partner or PartnerFactory(user=UserFactory())
+    return PartnerShareBill.objects.create(
+        partner=partner, period=period, line_count=1, share_total=Decimal(share_total)
+    )

@@ -291,9 +291,7 @@ def test_a_batch_is_sent_in_parallel_and_each_result_lands_on_its_own_call(
     interface, isv, django_capture_on_commit_callbacks, settings
 ):
     settings.ISV_PARALLEL_SENDS = 4
-    orders = [
-        buy(interface.product, capture=django_capture_on_commit_callbacks) for _ in range(5)
-    ]
+    orders = [buy(interface.product, capture=django_capture_on_commit_callbacks) for _ in range(5)]
     ghost = ProvisioningCall.objects.create(  # an instance call with no instance: not sent
         subscription=SubscriptionFactory(product=interface.product, instance_id=""),
         sequence=1,
@@ -318,9 +316,7 @@ def test_a_batch_is_sent_in_parallel_and_each_result_lands_on_its_own_call(
 def test_a_dispatcher_crash_leaves_no_call_sending(
     interface, isv, django_capture_on_commit_callbacks, monkeypatch
 ):
-    orders = [
-        buy(interface.product, capture=django_capture_on_commit_callbacks) for _ in range(3)
-    ]
+    orders = [buy(interface.product, capture=django_capture_on_commit_callbacks) for _ in range(3)]
 
     def crash(self, ready):
         raise RuntimeError("bug in the exchange")

@@ -166,6 +166,12 @@ class Command(BaseCommand):
         if "seed_supervision" in get_commands():
             # Supervision cases in several nodes of several flows, on the demo orders.
             call_command("seed_supervision", stdout=self.stdout)
+        if "seed_invoices" in get_commands():
+            # Invoice requests in each state, one of them overdue (invoices/).
+            call_command("seed_invoices", stdout=self.stdout)
+        if "seed_settlement" in get_commands():
+            # Fee policies, a partner, last month's orders and their bills (settlement/).
+            call_command("seed_settlement", password=self.demo_password, stdout=self.stdout)
         self._print_logins()
 
     def _operator(self) -> User:
