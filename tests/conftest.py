@@ -48,6 +48,30 @@ def pytest_configure(config):
         settings.CELERY_BROKER_URL = own
 
 
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(names)
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by emptying every table, the operator groups made by
+    data migrations too; make them again (committed) for the tests that follow it in this
+    process (the page crawl runs first under pytest-xdist, see below)."""
+    yield
+    if not _transactional(item) or nextitem is None:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from marketplace.accounts.groups import ensure_operator_groups
+
+    with item.config.stash[blocking_manager_key].unblock():
+        ensure_operator_groups()
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     has_chromium = os.path.exists(CHROMIUM)

@@ -56,6 +56,9 @@ def test_support_only_looks_and_sees_no_private_documents():
         # flows (supervision.0002_caselog_append_only_and_operator_groups).
         "supervision.decide_appeal",
         "supervision.confirm_operator_node",
+        # ... and issues the marketplace's own invoices for orders before the cut-over
+        # (invoices.0002_operator_groups_invoices).
+        "invoices.issue_marketplace_invoice",
     }
 
 
@@ -80,9 +83,16 @@ def test_finance_moves_money_and_otherwise_only_looks():
     assert not perms & DECISIONS
     # Besides money, finance decides supervision appeals (a refund decision moves money;
     # supervision.0002_caselog_append_only_and_operator_groups).
+    # It also pays sellers and partners (settlement.0004_operator_groups_settlement) and
+    # issues the marketplace's own invoices (invoices.0002_operator_groups_invoices).
     assert {p for p in perms if not p.split(".")[1].startswith("view_")} == {
         *MONEY,
         "supervision.decide_appeal",
+        "settlement.decide_paymentrequest",
+        "settlement.receive_sellerinvoice",
+        "settlement.settle_partnersharebill",
+        "settlement.run_settlement",
+        "invoices.issue_marketplace_invoice",
     }
     assert {"orders.view_order", "buyers.view_ledgerentry", "buyers.view_voucher"} <= perms
     assert not MONEY & (permissions_of("support") | permissions_of("reviewer"))
