@@ -15,7 +15,7 @@ class InvoicesConfig(AppConfig):
                 "seller",
                 _("Invoices"),
                 "seller:invoice_list",
-                order=270,
+                order=245,  # in "Sales management", after the seller's agreements
                 visible=_onboarded,
                 group=_("Sales management"),
             )
