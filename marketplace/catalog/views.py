@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from marketplace.core.shell import render_page
 from sellers.models import Seller
 
 from . import cache as list_cache
@@ -41,7 +42,7 @@ def home(request):
     # language, as a search page's list is; a repeated visit reads the generation only.
     key = f"{get_language()}:catalog/_home_lists.html"
     lists = mark_safe(list_cache.get_or_build(key, generation, render_lists))
-    return render(request, "home.html", {"home_lists": lists})
+    return render_page(request, "home.html", {"home_lists": lists})
 
 
 def _list_page(request, *, template: str, context: dict, params):
@@ -103,7 +104,7 @@ def _list_page(request, *, template: str, context: dict, params):
     html = mark_safe(list_cache.get_or_build(key, generation, render_list))
     if request.htmx:
         return HttpResponse(html)
-    return render(request, template, {**context, "listing": html})
+    return render_page(request, template, {**context, "listing": html})
 
 
 def _facets_context(filterset, params) -> dict:
@@ -208,7 +209,7 @@ MAY_BUY_SLOT = mark_safe("<!-- may-buy -->")
 def _product_response(request, cached: tuple, may_buy_context: dict):
     _, title, body = cached
     may_buy = render_to_string("catalog/_may_buy.html", may_buy_context, request)
-    return render(
+    return render_page(
         request,
         "catalog/product_detail.html",
         {"title": title, "body": mark_safe(body.replace(MAY_BUY_SLOT, may_buy, 1))},

@@ -1,0 +1,111 @@
+"""Model instances from hand-written SQL, for the few reads on the hottest pages.
+
+Building a query with the ORM (compiling lookups, joins, `select_related`, the prefetch
+machinery) costs several times what the database takes to answer it: on the product
+page it was 13 ms of Python for seven queries the database answers in well under 1 ms
+(README › Performance). Where a read is that hot and that fixed, its SQL is written
+once and its rows become ordinary model instances here, with the same value
+conversions the ORM applies (each backend's and each field's database converters), so
+templates, forms and services cannot tell them from the ORM's.
+
+    PRODUCT = Columns(Product, "p")
+    sql = f"SELECT {PRODUCT.sql} FROM catalog_product p WHERE p.id = %s"
+    product = PRODUCT.build(row)               # the first len(PRODUCT) values of row
+    seller = SELLER.build(row, len(PRODUCT))   # the next ones, for a joined table
+    related(product, "seller", seller)         # as select_related leaves it
+    prefetched(version, "specs", specs)        # as prefetch_related leaves it
+
+The SQL is portable (quoted names, `%s` parameters): the same text runs on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+from django.db.models import Model, QuerySet
+from django.db.models.fields.related_descriptors import ManyToManyDescriptor
+
+
+class Columns:
+    """A model's concrete columns under a table alias, and rows back into instances."""
+
+    def __init__(self, model: type[Model], alias: str):
+        self.model = model
+        self.alias = alias
+        self.fields = list(model._meta.concrete_fields)
+        quote = connection.ops.quote_name
+        self.sql = ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in self.fields)
+        self._pk_position = self.fields.index(model._meta.pk)
+        self._converters: dict[str, list] = {}  # per database vendor
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def converters(self) -> list[tuple[int, list, object]]:
+        """(position, converters, expression) for the columns that need converting,
+        the same list the ORM's compiler builds for a SELECT of these columns."""
+        found = self._converters.get(connection.vendor)
+        if found is None:
+            found = []
+            for position, field in enumerate(self.fields):
+                column = field.get_col(self.alias)
+                chain = connection.ops.get_db_converters(column) + column.get_db_converters(
+                    connection
+                )
+                if chain:
+                    found.append((position, chain, column))
+            self._converters[connection.vendor] = found
+        return found
+
+    def build(self, row: Sequence, start: int = 0) -> Model | None:
+        """The instance from `row[start:start + len(self)]`; None when its primary key
+        is NULL (a LEFT JOIN that found nothing)."""
+        values = list(row[start : start + len(self.fields)])
+        if values[self._pk_position] is None:
+            return None
+        for position, chain, column in self.converters():
+            value = values[position]
+            for converter in chain:
+                value = converter(value, column, connection)
+            values[position] = value
+        return self.model.from_db(connection.alias, None, values)
+
+    def build_all(self, rows: Iterable[Sequence], start: int = 0) -> list[Model]:
+        return [self.build(row, start) for row in rows]
+
+
+def select(*columns: Columns | str, tail: str) -> str:
+    """`SELECT <columns> <tail>`: each `Columns`' list, or a raw SQL expression.
+    The column lists come from the models' metadata, never from input."""
+    listed = ", ".join(c.sql if isinstance(c, Columns) else c for c in columns)
+    return f"SELECT {listed} {tail}"  # noqa: S608
+
+
+def fetch(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def related(instance: Model, name: str, value: Model | None) -> None:
+    """Cache `value` as `instance.<name>` (a forward foreign key or one-to-one), as
+    `select_related` does: reading it costs no query."""
+    instance._state.fields_cache[name] = value
+
+
+def prefetched(instance: Model, name: str, objects: list[Model]) -> None:
+    """Cache `objects` as `instance.<name>.all()` (a reverse foreign key or a
+    many-to-many), as `prefetch_related` does: iterating it costs no query. Both
+    related managers look their prefetched rows up under the accessor's name."""
+    descriptor = getattr(type(instance), name)
+    if isinstance(descriptor, ManyToManyDescriptor):
+        model = descriptor.rel.related_model if descriptor.reverse else descriptor.rel.model
+    else:  # a reverse foreign key
+        model = descriptor.rel.related_model
+    queryset = QuerySet(model=model)
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
