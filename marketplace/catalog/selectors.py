@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.core.paginator import Paginator
 from django.db import connection
@@ -428,8 +428,9 @@ def product_get_listed(*, product_id: int) -> Product | None:
     names), screenshots, the product's regions and inventory rows would give.
     """
     rows = rawload.fetch(
-        _PAGE_SQL["product"],
+        _page_sql(connection.vendor),
         [product_id, str(Product.Status.LISTED), *map(str, VISIBLE_SELLER_STATUSES)],
+        prepare=True,
     )
     if not rows:
         return None
@@ -439,8 +440,9 @@ def product_get_listed(*, product_id: int) -> Product | None:
     for name, columns in _PAGE_PRODUCT_JOIN:
         built[name] = columns.build(row, offset)
         offset += len(columns)
+    generation, specs, prices, attributes, screenshots, regions, spec_sales = row[offset:]
     product, version = built["product"], built["version"]
-    product.catalog_generation = row[offset]
+    product.catalog_generation = generation
     rawload.related(product, "seller", built["seller"])
     rawload.related(product, "listed_version", version)
     rawload.related(product, "category", built["category"])
@@ -448,35 +450,40 @@ def product_get_listed(*, product_id: int) -> Product | None:
         rawload.related(built["category"], "parent", built["parent"])
     rawload.related(version, "service_group", built["service_group"])
 
-    specs = _PAGE_SPEC.build_all(rawload.fetch(_PAGE_SQL["specs"], [version.pk]))
+    # each child list in its model's Meta ordering (prices: cheapest first, as the page
+    # lists them), as prefetch_related would have them
+    specs = sorted(_PAGE_SPEC.build_all(rawload.from_json(specs)), key=lambda s: (s.position, s.pk))
     by_spec = {spec.pk: spec for spec in specs}
-    prices: dict[int, list] = {pk: [] for pk in by_spec}
-    for price in _PAGE_PRICE.build_all(rawload.fetch(_PAGE_SQL["prices"], [version.pk])):
+    spec_prices: dict[int, list] = {pk: [] for pk in by_spec}
+    for price in sorted(
+        _PAGE_PRICE.build_all(rawload.from_json(prices)), key=lambda p: (p.amount, p.pk)
+    ):
         rawload.related(price, "spec", by_spec[price.spec_id])
-        prices[price.spec_id].append(price)
-    attributes: dict[int, list] = {pk: [] for pk in by_spec}
-    for row in rawload.fetch(_PAGE_SQL["attributes"], [version.pk]):
+        spec_prices[price.spec_id].append(price)
+    spec_attributes: dict[int, list] = {pk: [] for pk in by_spec}
+    for row in sorted(rawload.from_json(attributes)):  # by id: the first column
         attribute = _PAGE_ATTRIBUTE.build(row)
         rawload.related(attribute, "spec", by_spec[attribute.spec_id])
-        rawload.related(
-            attribute, "attribute", _PAGE_ATTRIBUTE_NAME.build(row, len(_PAGE_ATTRIBUTE))
-        )
-        attributes[attribute.spec_id].append(attribute)
+        name = _PAGE_ATTRIBUTE_NAME.build(row, len(_PAGE_ATTRIBUTE))
+        rawload.related(attribute, "attribute", name)
+        spec_attributes[attribute.spec_id].append(attribute)
     for spec in specs:
         rawload.related(spec, "version", version)
-        rawload.prefetched(spec, "prices", prices[spec.pk])
-        rawload.prefetched(spec, "attributes", attributes[spec.pk])
+        rawload.prefetched(spec, "prices", spec_prices[spec.pk])
+        rawload.prefetched(spec, "attributes", spec_attributes[spec.pk])
     rawload.prefetched(version, "specs", specs)
-    screenshots = _PAGE_SCREENSHOT.build_all(rawload.fetch(_PAGE_SQL["screenshots"], [version.pk]))
+    screenshots = sorted(
+        _PAGE_SCREENSHOT.build_all(rawload.from_json(screenshots)),
+        key=lambda s: (s.position, s.pk),
+    )
     for screenshot in screenshots:
         rawload.related(screenshot, "version", version)
     rawload.prefetched(version, "screenshots", screenshots)
-    rawload.prefetched(
-        product,
-        "regions",
-        _PAGE_REGION.build_all(rawload.fetch(_PAGE_SQL["regions"], [product.pk])),
+    regions = sorted(_PAGE_REGION.build_all(rawload.from_json(regions)), key=lambda r: r.code)
+    rawload.prefetched(product, "regions", regions)
+    spec_sales = sorted(
+        _PAGE_SPEC_SALES.build_all(rawload.from_json(spec_sales)), key=lambda s: s.pk
     )
-    spec_sales = _PAGE_SPEC_SALES.build_all(rawload.fetch(_PAGE_SQL["spec_sales"], [product.pk]))
     for sales in spec_sales:
         rawload.related(sales, "product", product)
     rawload.prefetched(product, "spec_sales", spec_sales)
@@ -500,10 +507,39 @@ _PAGE_ATTRIBUTE_NAME = rawload.Columns(AttributeName, "an")
 _PAGE_SCREENSHOT = rawload.Columns(ProductScreenshot, "sh")
 _PAGE_REGION = rawload.Columns(Region, "r")
 _PAGE_SPEC_SALES = rawload.Columns(SpecSales, "ss")
-_PAGE_SQL = {
-    "product": rawload.select(
+
+
+@cache
+def _page_sql(vendor: str) -> str:
+    """The product page's one query: the product row joined with its one-to-one rows,
+    the catalog generation, and each list of child rows as a JSON column (in the
+    `vendor`'s JSON functions)."""
+    return rawload.select(
         *(columns for _, columns in _PAGE_PRODUCT_JOIN),
         "(SELECT gen.value FROM catalog_cataloggeneration gen WHERE gen.id = 1)",
+        rawload.json_rows(_PAGE_SPEC, tail="FROM catalog_spec sp WHERE sp.version_id = v.id"),
+        rawload.json_rows(
+            _PAGE_PRICE,
+            tail="FROM catalog_price pr JOIN catalog_spec sp ON sp.id = pr.spec_id "
+            "WHERE sp.version_id = v.id",
+        ),
+        rawload.json_rows(
+            _PAGE_ATTRIBUTE,
+            _PAGE_ATTRIBUTE_NAME,
+            tail="FROM catalog_specattribute sa JOIN catalog_spec sp ON sp.id = sa.spec_id "
+            "JOIN catalog_attributename an ON an.id = sa.attribute_id WHERE sp.version_id = v.id",
+        ),
+        rawload.json_rows(
+            _PAGE_SCREENSHOT, tail="FROM catalog_productscreenshot sh WHERE sh.version_id = v.id"
+        ),
+        rawload.json_rows(
+            _PAGE_REGION,
+            tail="FROM catalog_region r JOIN catalog_product_regions prr ON prr.region_id = r.id "
+            "WHERE prr.product_id = p.id",
+        ),
+        rawload.json_rows(
+            _PAGE_SPEC_SALES, tail="FROM catalog_specsales ss WHERE ss.product_id = p.id"
+        ),
         tail="FROM catalog_product p "
         "JOIN catalog_productversion v ON v.id = p.listed_version_id "
         "JOIN sellers_seller s ON s.id = p.seller_id "
@@ -511,37 +547,9 @@ _PAGE_SQL = {
         "LEFT JOIN catalog_category cp ON cp.id = c.parent_id "
         "LEFT JOIN sellers_servicegroup g ON g.id = v.service_group_id "
         "WHERE p.id = %s AND p.status = %s AND s.status IN (%s, %s)",  # VISIBLE_SELLER_STATUSES
-    ),
-    # in each model's Meta ordering (prices: cheapest first, as the page lists them)
-    "specs": rawload.select(
-        _PAGE_SPEC, tail="FROM catalog_spec sp WHERE sp.version_id = %s ORDER BY sp.position, sp.id"
-    ),
-    "prices": rawload.select(
-        _PAGE_PRICE,
-        tail="FROM catalog_price pr JOIN catalog_spec sp ON sp.id = pr.spec_id "
-        "WHERE sp.version_id = %s ORDER BY pr.amount, pr.id",
-    ),
-    "attributes": rawload.select(
-        _PAGE_ATTRIBUTE,
-        _PAGE_ATTRIBUTE_NAME,
-        tail="FROM catalog_specattribute sa JOIN catalog_spec sp ON sp.id = sa.spec_id "
-        "JOIN catalog_attributename an ON an.id = sa.attribute_id "
-        "WHERE sp.version_id = %s ORDER BY sa.id",
-    ),
-    "screenshots": rawload.select(
-        _PAGE_SCREENSHOT,
-        tail="FROM catalog_productscreenshot sh WHERE sh.version_id = %s "
-        "ORDER BY sh.position, sh.id",
-    ),
-    "regions": rawload.select(
-        _PAGE_REGION,
-        tail="FROM catalog_region r JOIN catalog_product_regions pr ON pr.region_id = r.id "
-        "WHERE pr.product_id = %s ORDER BY r.code",
-    ),
-    "spec_sales": rawload.select(
-        _PAGE_SPEC_SALES, tail="FROM catalog_specsales ss WHERE ss.product_id = %s ORDER BY ss.id"
-    ),
-}
+    )
+
+
 assert len(VISIBLE_SELLER_STATUSES) == 2  # the main query's IN (%s, %s)
 
 

@@ -20,7 +20,10 @@ The SQL is portable (quoted names, `%s` parameters): the same text runs on SQLit
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Model, QuerySet
@@ -75,6 +78,28 @@ class Columns:
         return [self.build(row, start) for row in rows]
 
 
+def json_rows(*columns: Columns, tail: str) -> str:
+    """A subquery (correlated through `tail`'s WHERE, as a rule) giving the rows of
+    `SELECT <columns> <tail>` as one JSON text, an array of arrays: the child rows of
+    a page come with their parent row, in one round trip. Order: none; sort them after
+    `from_json`. The column lists come from the models' metadata, never from input."""
+    listed = ", ".join(c.sql for c in columns)
+    if connection.vendor == "postgresql":
+        rows = f"COALESCE(json_agg(json_build_array({listed})), '[]')::text"
+    else:
+        rows = f"json_group_array(json_array({listed}))"
+    return f"(SELECT {rows} {tail})"  # noqa: S608
+
+
+def from_json(text: str) -> list[list]:
+    """The rows of a `json_rows` column. Numbers with a fraction are decimals on
+    PostgreSQL (numeric columns; its backend converts nothing) and floats elsewhere
+    (SQLite's converters make their decimals from floats), as each backend's own rows
+    would have them."""
+    parse_float = Decimal if connection.vendor == "postgresql" else float
+    return json.loads(text, parse_float=parse_float)
+
+
 def select(*columns: Columns | str, tail: str) -> str:
     """`SELECT <columns> <tail>`: each `Columns`' list, or a raw SQL expression.
     The column lists come from the models' metadata, never from input."""
@@ -82,10 +107,28 @@ def select(*columns: Columns | str, tail: str) -> str:
     return f"SELECT {listed} {tail}"  # noqa: S608
 
 
-def fetch(sql: str, params: Sequence) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def fetch(sql: str, params: Sequence, *, prepare: bool = False) -> list[tuple]:
+    """The rows of `sql`. `prepare`: on PostgreSQL, as a prepared statement of the
+    connection (psycopg prepares it on first use and keeps it while the connection
+    lives), so that a query that takes the planner longer than the executor (joins and
+    subqueries fetching one product) is planned once per connection, not per request.
+    Logged like any query (Django's query log, the tests' query counts)."""
+    if not (prepare and connection.vendor == "postgresql"):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors, ServerBindingCursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": f"{sql} -- {list(params)!r}", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return rows
 
 
 def related(instance: Model, name: str, value: Model | None) -> None:

@@ -182,8 +182,9 @@ def test_product_page_query_count_is_constant(client, django_assert_num_queries)
     product = listed_product(
         specs=[(f"Spec {i}", "period", [("month", "10"), ("year", "100")]) for i in range(6)]
     )
-    # product + joins, specs, prices, attributes, screenshots, regions, inventory rows
-    with django_assert_num_queries(7):
+    # one: the product and its one-to-one rows, with its specs, prices, attributes,
+    # screenshots, regions and inventory rows as JSON columns (selectors.product_get_listed)
+    with django_assert_num_queries(1):
         first = client.get(reverse("catalog:product", args=[product.pk]))
     # the body comes from the cache after its stamp (generation, version, store, stock)
     with django_assert_num_queries(1):

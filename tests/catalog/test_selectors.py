@@ -155,3 +155,61 @@ def test_spec_groups_follow_billing_mode_order():
     product = selectors.product_get_listed(product_id=product.pk)
     groups = selectors.spec_groups(product)
     assert [g.mode for g in groups] == ["period", "package", "trial"]
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_the_product_page_read_gives_what_the_orm_gives():
+    """selectors.product_get_listed reads in SQL (core.rawload): the same instances, the
+    same values (decimals, files), the same related rows in the same order as the ORM."""
+    from marketplace.catalog.models import (
+        Price,
+        ProductScreenshot,
+        Region,
+        SpecAttribute,
+        SpecSales,
+    )
+    from tests.factories.catalog_publishing import AttributeNameFactory
+
+    product = listed_product(
+        specs=[
+            ("Basic", "period", [("year", "1000.50"), ("month", "99.90")]),
+            ("Pro", "period", [("month", "199")]),
+        ]
+    )
+    version = product.listed_version
+    basic, pro = version.specs.order_by("position", "id")
+    Price.objects.create(spec=pro, period="year", amount=Decimal("0.01"), unit="")
+    users = AttributeNameFactory(seller=product.seller, name="Users")
+    SpecAttribute.objects.create(spec=pro, attribute=users, min_value=1, max_value=50, step=5)
+    SpecAttribute.objects.create(spec=basic, attribute=users, min_value=1, max_value=5, step=1)
+    ProductScreenshot.objects.create(version=version, image="screens/b.png", position=2)
+    ProductScreenshot.objects.create(version=version, image="screens/a.png", position=1)
+    product.regions.set([Region.objects.create(code=c, name_en=c, name_zh=c) for c in "zxy"])
+    SpecSales.objects.create(product=product, spec_code=pro.code, stock=0)
+
+    read = selectors.product_get_listed(product_id=product.pk)
+    orm = Product.objects.get(pk=product.pk)
+    assert _fields(read) == _fields(orm)
+    assert _fields(read.listed_version) == _fields(orm.listed_version)
+    assert _fields(read.seller) == _fields(orm.seller)
+    specs = list(read.listed_version.specs.all())
+    assert [_fields(s) for s in specs] == [
+        _fields(s) for s in orm.listed_version.specs.order_by("position", "id")
+    ]
+    for spec in specs:
+        orm_prices = Price.objects.filter(spec=spec).order_by("amount", "id")
+        assert [_fields(p) for p in spec.prices.all()] == [_fields(p) for p in orm_prices]
+        assert all(isinstance(p.amount, Decimal) for p in spec.prices.all())
+        orm_attributes = SpecAttribute.objects.filter(spec=spec).order_by("id")
+        assert [_fields(a) for a in spec.attributes.all()] == [_fields(a) for a in orm_attributes]
+        assert [a.attribute.name for a in spec.attributes.all()] == ["Users"]
+        assert spec.version is read.listed_version
+    assert [p.amount for p in specs[1].prices.all()] == [Decimal("0.01"), Decimal("199.00")]
+    assert [s.sold_out for s in specs] == [False, True]
+    shots = list(read.listed_version.screenshots.all())
+    assert [s.image.name for s in shots] == ["screens/a.png", "screens/b.png"]
+    assert [r.code for r in read.regions.all()] == ["x", "y", "z"]
+    assert selectors.product_stamp(read) == selectors.product_stamp_get(product_id=product.pk)
