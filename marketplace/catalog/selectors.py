@@ -23,16 +23,16 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.utils.datastructures import MultiValueDict
 
 from marketplace.core import rawload
 from sellers.models import Seller, ServiceGroup, StoreImage
 
-from . import delivery
+from . import listscan
 from .filters import ProductFilter
 from .models import (
+    ApiEndpoint,
     AttributeName,
     BillingMode,
     CatalogGeneration,
@@ -217,15 +217,43 @@ class ProductCardRowPaginator(CappedPaginator):
 
     def _get_page(self, object_list, number, paginator):
         ids = list(object_list.values_list("pk", flat=True))
-        rows = {
-            row[0]: row
-            for row in Product.objects.filter(status=Product.Status.LISTED, pk__in=ids)
-            .annotate(first_screenshot=first_screenshot())
-            .order_by()
-            .values_list(*_CARD_ROW)
-        }
-        cards = [ProductCard(rows[pk]) for pk in ids if pk in rows]
-        return super()._get_page(cards, number, paginator)
+        cards = product_cards(ids)
+        return super()._get_page([cards[pk] for pk in ids if pk in cards], number, paginator)
+
+
+def product_cards(ids: list[int]) -> dict[int, ProductCard]:
+    """The `ProductCard`s of these products by id, in one query (one not listed is left
+    out)."""
+    rows = (
+        Product.objects.filter(status=Product.Status.LISTED, pk__in=ids)
+        .annotate(first_screenshot=first_screenshot())
+        .order_by()
+        .values_list(*_CARD_ROW)
+    )
+    return {row[0]: ProductCard(row) for row in rows}
+
+
+class CardRef:
+    """A product of a list page before its card is read: what the card cache keys on
+    (cache.rendered_cards); `product_cards` reads the cards it has not cached."""
+
+    __slots__ = ("id", "listed_version_id")
+
+    def __init__(self, id: int, listed_version_id: int | None) -> None:
+        self.id = id
+        self.listed_version_id = listed_version_id
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class CardRefPaginator(CappedPaginator):
+    """Pages of `CardRef`s: the page's ids and versions, from the filtered query alone."""
+
+    def _get_page(self, object_list, number, paginator):
+        refs = [CardRef(*row) for row in object_list.values_list("pk", "listed_version_id")]
+        return super()._get_page(refs, number, paginator)
 
 
 def product_listed_queryset() -> QuerySet[Product]:
@@ -297,6 +325,7 @@ class ProductPage:
     filterset: ProductFilter
     page: object  # django.core.paginator.Page
     paginator: CappedPaginator
+    facets: Facets | None = None  # product_card_page(facets=True)
 
 
 def product_page(
@@ -394,6 +423,73 @@ def product_facets(*, filterset: ProductFilter) -> Facets:
     )
 
 
+# The sidebar's counted filters. With none of them picked, every choice is counted over
+# the list itself, which product_card_page reads anyway.
+_FACET_FILTERS = ("delivery_type", "billing_mode", "seller")
+
+
+def product_card_page(
+    *,
+    params: Mapping,
+    page_number: str | int | None = 1,
+    per_page: int = PAGE_SIZE,
+    facets: bool = False,
+) -> ProductPage:
+    """One page of the filtered list for the HTML list pages, as `CardRef`s (the card
+    cache's keys: `product_cards` reads the cards it has not cached), its capped count
+    and, with `facets`, the sidebar's counts (as `product_facets` counts them).
+
+    One statement reads them (catalog/listscan.py), evaluating the filters once: the
+    capped sample of matches the count needs is the one counted per choice, and the
+    page when it holds every match. A page number out of range, or a choice picked
+    (whose counts are of other lists), takes the queries of `product_page`."""
+    filterset = product_filter(params=params)
+    paginator = CardRefPaginator(filterset.qs, min(per_page, MAX_PAGE_SIZE))
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    counted = facets and not any(cleaned.get(name) for name in _FACET_FILTERS)
+    number = _page_number(page_number)
+    scan = listscan.list_scan(
+        filterset.qs,
+        cap=paginator.cap,
+        per_page=paginator.per_page,
+        number=number,
+        facets=counted,
+        billing_modes=BillingMode.values,
+        sellers=FACET_SELLERS,
+        seller_table=Seller._meta.db_table,
+    )
+    if scan is not None:
+        paginator.count = scan.count
+    if scan and scan.page is not None and number is not None and number <= paginator.num_pages:
+        page = paginator._get_page([CardRef(*ref) for ref in scan.page], number, paginator)
+    else:
+        page = paginator.get_page(page_number)
+    found = None
+    if scan and counted:
+        exact = scan.count <= paginator.cap
+        found = Facets(
+            exact=exact,
+            delivery_types=scan.delivery_types,
+            billing_modes=scan.billing_modes,
+            sellers=[(pk, name, n if exact else None) for pk, name, n in scan.sellers],
+        )
+    elif facets:
+        found = product_facets(filterset=filterset)
+    return ProductPage(filterset=filterset, page=page, paginator=paginator, facets=found)
+
+
+def _page_number(value) -> int | None:
+    """The page Paginator.get_page serves for `value` if the list has that many pages
+    (None: the last page, for a number below 1)."""
+    try:
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return number if number >= 1 else None
+
+
 def tag_suggestions() -> list[str]:
     """The tags most used by the newest listed products, for the tag filter's
     suggestions (one query over TAG_SAMPLE rows; callers cache it per generation)."""
@@ -440,7 +536,18 @@ def product_get_listed(*, product_id: int) -> Product | None:
     for name, columns in _PAGE_PRODUCT_JOIN:
         built[name] = columns.build(row, offset)
         offset += len(columns)
-    generation, specs, prices, attributes, screenshots, regions, spec_sales = row[offset:]
+    (
+        generation,
+        specs,
+        prices,
+        attributes,
+        screenshots,
+        regions,
+        spec_sales,
+        image_regions,
+        shipping_regions,
+        api_endpoints,
+    ) = row[offset:]
     product, version = built["product"], built["version"]
     product.catalog_generation = generation
     rawload.related(product, "seller", built["seller"])
@@ -487,8 +594,19 @@ def product_get_listed(*, product_id: int) -> Product | None:
     for sales in spec_sales:
         rawload.related(sales, "product", product)
     rawload.prefetched(product, "spec_sales", spec_sales)
+    # what the delivery type describes (an image's ids per region, a hardware product's
+    # shipping regions, an API product's APIs): empty lists for the other types
+    images = []
+    for row in rawload.from_json(image_regions):
+        image = _PAGE_IMAGE_REGION.build(row)
+        rawload.related(image, "region", _PAGE_REGION.build(row, len(_PAGE_IMAGE_REGION)))
+        images.append(image)
+    rawload.prefetched(version, "image_regions", sorted(images, key=lambda i: i.region.code))
+    shipping = _PAGE_REGION.build_all(rawload.from_json(shipping_regions))
+    rawload.prefetched(version, "shipping_regions", sorted(shipping, key=lambda r: r.code))
+    apis = _PAGE_API_ENDPOINT.build_all(rawload.from_json(api_endpoints))
+    rawload.prefetched(version, "api_endpoints", sorted(apis, key=lambda a: (a.position, a.pk)))
     _mark_sold_out(product)
-    _prefetch_delivery_rows(product)
     return product
 
 
@@ -507,6 +625,8 @@ _PAGE_ATTRIBUTE_NAME = rawload.Columns(AttributeName, "an")
 _PAGE_SCREENSHOT = rawload.Columns(ProductScreenshot, "sh")
 _PAGE_REGION = rawload.Columns(Region, "r")
 _PAGE_SPEC_SALES = rawload.Columns(SpecSales, "ss")
+_PAGE_IMAGE_REGION = rawload.Columns(ImageRegion, "ir")
+_PAGE_API_ENDPOINT = rawload.Columns(ApiEndpoint, "ae")
 
 
 @cache
@@ -540,6 +660,20 @@ def _page_sql(vendor: str) -> str:
         rawload.json_rows(
             _PAGE_SPEC_SALES, tail="FROM catalog_specsales ss WHERE ss.product_id = p.id"
         ),
+        rawload.json_rows(
+            _PAGE_IMAGE_REGION,
+            _PAGE_REGION,
+            tail="FROM catalog_imageregion ir JOIN catalog_region r ON r.id = ir.region_id "
+            "WHERE ir.version_id = v.id",
+        ),
+        rawload.json_rows(
+            _PAGE_REGION,
+            tail="FROM catalog_region r JOIN catalog_productversion_shipping_regions vsr "
+            "ON vsr.region_id = r.id WHERE vsr.productversion_id = v.id",
+        ),
+        rawload.json_rows(
+            _PAGE_API_ENDPOINT, tail="FROM catalog_apiendpoint ae WHERE ae.version_id = v.id"
+        ),
         tail="FROM catalog_product p "
         "JOIN catalog_productversion v ON v.id = p.listed_version_id "
         "JOIN sellers_seller s ON s.id = p.seller_id "
@@ -551,21 +685,6 @@ def _page_sql(vendor: str) -> str:
 
 
 assert len(VISIBLE_SELLER_STATUSES) == 2  # the main query's IN (%s, %s)
-
-
-def _prefetch_delivery_rows(product: Product) -> None:
-    """The rows the product's delivery type describes (image ids per region, shipping
-    regions, APIs), fetched only for the types that have them: a SaaS page pays nothing."""
-    lookups = {
-        "image_regions": Prefetch(
-            "image_regions", queryset=ImageRegion.objects.select_related("region")
-        ),
-        "shipping_regions": "shipping_regions",
-        "api_endpoints": "api_endpoints",
-    }
-    wanted = [lookups[n] for n in delivery.delivery_fields(product.delivery_type) if n in lookups]
-    if wanted:
-        prefetch_related_objects([product.listed_version], *wanted)
 
 
 def _mark_sold_out(product: Product) -> None:
