@@ -181,8 +181,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Cache: local memory by default, Redis when REDIS_URL is set ------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Django's Redis backend, without a new client per call (marketplace/core/cache_redis.py)
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "marketplace.core.cache_redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

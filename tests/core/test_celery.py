@@ -82,7 +82,7 @@ def test_redis_url_switches_broker_and_cache(tmp_path):
     )
 
     assert broker_url == "redis://127.0.0.1:6379/5"
-    assert cache == "django.core.cache.backends.redis.RedisCache"
+    assert cache == "marketplace.core.cache_redis.RedisCache"  # Django's, a client kept
 
 
 @pytest.mark.django_db
