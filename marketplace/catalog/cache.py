@@ -1,4 +1,4 @@
-"""Cached list pages of the public catalog (search and category pages).
+"""Cached list pages of the public catalog (search, category and store pages).
 
 Building and rendering a page of 24 product cards costs far more than its queries, and
 buyers repeat the same searches. So the list part of those pages (filters, count, cards,
@@ -17,6 +17,8 @@ is never served after it commits, in any process and with any cache backend:
 A product page's body is cached too (`product_key`), checked against the product's
 stamp (`selectors.product_stamp`: this generation, the version on sale, the store name
 and the sold-out specs) on every request.
+A category page's category and header are cached the same way (views.category); a store
+page's list is, its header (the seller's own fields) is not.
 The timeout bounds what a change made outside these paths can leave: raw SQL or a shell,
 and a seller's new store name, which cards (each cached as long, per product, version on
 sale and language: `rendered_cards`) show until then.
@@ -135,37 +137,79 @@ def get_or_build(name: str, generation: int, build: Callable[[], T]) -> T:
     """What is cached under `name` for this catalog generation, or `build()`'s result,
     cached for the next request. Lists, and what they are built from (the category
     tree, the regions)."""
-    key = f"catalog-list:{generation}:{name}"
-    value = cache.get(key)
+    value = cached(name, generation)
     if value is None:
         value = build()
-        cache.set(key, value, LIST_TIMEOUT)
+        remember(name, generation, value)
     return value
 
 
-def rendered_cards(products) -> list[SafeString]:
+def get_many_or_build(builds: dict[str, Callable[[], object]], generation: int) -> dict:
+    """`get_or_build` for several names, in one round trip each way."""
+    found = cached_many(list(builds), generation)
+    built = {name: build() for name, build in builds.items() if name not in found}
+    if built:
+        remember_many(built, generation)
+    return {**found, **built}
+
+
+def cached(name: str, generation: int):
+    """What is cached under `name` for this catalog generation, or None (get_or_build)."""
+    return cache.get(_key(name, generation))
+
+
+def cached_many(names: list[str], generation: int) -> dict:
+    """What is cached under these names for this catalog generation, by name (those
+    cached only), in one round trip."""
+    keys = {_key(name, generation): name for name in names}
+    return {keys[key]: value for key, value in cache.get_many(list(keys)).items()}
+
+
+def remember(name: str, generation: int, value) -> None:
+    cache.set(_key(name, generation), value, LIST_TIMEOUT)
+
+
+def remember_many(values: dict, generation: int) -> None:
+    cache.set_many({_key(name, generation): v for name, v in values.items()}, LIST_TIMEOUT)
+
+
+def _key(name: str, generation: int) -> str:
+    return f"catalog-list:{generation}:{name}"
+
+
+def rendered_cards(products, load: Callable[[list[int]], dict] | None = None) -> list[SafeString]:
     """The product cards (catalog/_card.html) of `products`, in order: what is cached for
     each product, version on sale and language, in one `get_many`, and the others
     rendered and cached in one `set_many`. The keys are those of _product_card.html's
-    `{% cache %}` (the home page), so both share every card."""
+    `{% cache %}` (the home page), so both share every card.
+
+    With `load`, `products` are references (selectors.CardRef: an id and the version on
+    sale) and `load(ids)` reads the cards not cached, by id: a page whose cards are all
+    cached reads none. One no longer on sale by then is left out."""
     language = get_language()
-    keys = [
-        make_template_fragment_key("catalog-card", [p.pk, p.listed_version_id, language])
-        for p in products
-    ]
+
+    def key(product) -> str:
+        return make_template_fragment_key(
+            "catalog-card", [product.pk, product.listed_version_id, language]
+        )
+
+    keys = [key(p) for p in products]
     store = _fragment_cache()
-    cached = store.get_many(keys) if keys else {}
-    missing = {key: p for key, p in zip(keys, products, strict=True) if key not in cached}
+    found = store.get_many(keys) if keys else {}
+    missing = [p for k, p in zip(keys, products, strict=True) if k not in found]
+    if missing and load is not None:
+        loaded = load([p.pk for p in missing])
+        missing = [loaded[p.pk] for p in missing if p.pk in loaded]
     if missing:
         template = get_template("catalog/_card.html").template
         context = Context(autoescape=True)
         rendered = {}
-        for key, product in missing.items():
+        for product in missing:
             with context.push(product=product):
-                rendered[key] = template.render(context)
+                rendered[key(product)] = template.render(context)
         store.set_many(rendered, CARD_TIMEOUT)
-        cached.update(rendered)
-    return [mark_safe(cached[key]) for key in keys]
+        found.update(rendered)
+    return [mark_safe(found[k]) for k in keys if k in found]
 
 
 def _fragment_cache():

@@ -33,6 +33,9 @@ class Sort:
         (PRICE_DESC, _("Price: high to low")),
         (NAME, _("Name")),
     ]
+    # Sorts an index serves (catalog_product_listed_newest, the (status, min_price) one):
+    # a long list's page is read by walking it.
+    INDEXED = frozenset({NEWEST, PRICE_ASC, PRICE_DESC})
     # `-id` last everywhere so that pages are stable when the first key ties.
     ORDERING = {
         NEWEST: ["-listed_at", "-id"],
@@ -123,7 +126,21 @@ class ProductFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return apply_search(queryset, value)
+        return apply_search(queryset, value, walk=self.walk)
+
+    walk = False  # filter_q's form of the search (`walk_qs`)
+
+    def walk_qs(self) -> QuerySet:
+        """`qs` with the search in the form for walking the index of its sort until the
+        page is full (search.apply_search): the same rows, for a list known to be long."""
+        qs = self.qs
+        if not self.is_bound or not self.form.cleaned_data.get("q"):
+            return qs
+        self.walk = True
+        try:
+            return self.filter_queryset(self.queryset.all())
+        finally:
+            del self.walk
 
     def filter_category(self, queryset: QuerySet, name: str, value: Category) -> QuerySet:
         # Kept for the filter set's life: the facet counts (selectors.product_facets)

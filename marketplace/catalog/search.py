@@ -14,14 +14,19 @@ How each term is served on PostgreSQL (migrations 0002 and 0003):
   2-character substring of the text, GIN-indexed, and a term matches exactly when it
   is one of them (`@> ARRAY[term]`): the same answer as the LIKE, found through an
   index. A broad term ("云") is instead served by walking the newest-first index
-  (catalog_product_listed_newest) until the page is full; the planner picks.
+  (catalog_product_listed_newest) until the page is full; the planner picks. Beside a
+  longer term, short terms are LIKEs alone, checked on the rows the trigram index finds.
+- A page of a list known to be long (more than COUNT_CAP matches: selectors.
+  product_card_page) is read by walking its sort's index, each term a substring test
+  (`apply_search(walk=True)`).
 On SQLite (development, tests) every term is an `icontains`.
 """
 
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import F, Func, QuerySet, TextField
+from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models.functions import StrIndex
 
 MAX_TERMS = 5
 MAX_TERM_LENGTH = 50
@@ -49,13 +54,30 @@ class ShortGrams(Func):
         super().__init__(expression, output_field=ArrayField(TextField()), **extra)
 
 
-def apply_search(queryset: QuerySet, query: str | None) -> QuerySet:
-    """Filter products to those whose search text contains every term of `query`."""
+def apply_search(queryset: QuerySet, query: str | None, *, walk: bool = False) -> QuerySet:
+    """Filter products to those whose search text contains every term of `query`.
+
+    `walk`: for a list known to be long, read by walking the index of its sort until
+    the page is full. Each term is then a plain substring test (StrIndex: strpos, on
+    SQLite instr), which no index serves and the planner doesn't take for a rare match,
+    so it walks; a LIKE it may judge rare and sort every match instead, and the
+    short-gram function would run on every row the walk passes."""
     terms = search_terms(query)
     if not terms:
         return queryset
+    if walk:
+        for i, term in enumerate(terms):
+            queryset = queryset.alias(**{f"_term{i}": StrIndex("search_text", Value(term))}).filter(
+                **{f"_term{i}__gt": 0}
+            )
+        return queryset
     postgres = connection.vendor == "postgresql"
+    # With a longer term beside them, the trigram index finds the rows and the short
+    # terms' LIKEs check them: the short-gram function, run on every row the index finds
+    # (it builds every pair of the text), would cost more than the page.
     short = [t for t in terms if len(t) <= SHORT_TERM]
+    if len(short) < len(terms):
+        short = []
     for term in terms:
         # search_text is already lower-cased, so a case-sensitive LIKE is enough and
         # lets the trigram index work on PostgreSQL; SQLite's LIKE is case-insensitive

@@ -30,7 +30,7 @@ from marketplace.core import rawload
 from sellers.models import Seller, ServiceGroup, StoreImage
 
 from . import listscan
-from .filters import ProductFilter
+from .filters import ProductFilter, Sort
 from .models import (
     ApiEndpoint,
     AttributeName,
@@ -255,6 +255,10 @@ class CardRefPaginator(CappedPaginator):
         refs = [CardRef(*row) for row in object_list.values_list("pk", "listed_version_id")]
         return super()._get_page(refs, number, paginator)
 
+    def page_of(self, refs: list[CardRef], number: int):
+        """Page `number` (in range), whose references were read already."""
+        return super()._get_page(refs, number, self)
+
 
 def product_listed_queryset() -> QuerySet[Product]:
     """All products buyers can find, with what a product card shows.
@@ -448,8 +452,11 @@ def product_card_page(
     cleaned = getattr(filterset.form, "cleaned_data", {})
     counted = facets and not any(cleaned.get(name) for name in _FACET_FILTERS)
     number = _page_number(page_number)
+    # A page past the cap (a long list) walks the index of its sort, if it has one.
+    indexed = (cleaned.get("sort") or Sort.NEWEST) in Sort.INDEXED
     scan = listscan.list_scan(
         filterset.qs,
+        walk=filterset.walk_qs() if indexed else filterset.qs,
         cap=paginator.cap,
         per_page=paginator.per_page,
         number=number,
@@ -461,16 +468,16 @@ def product_card_page(
     if scan is not None:
         paginator.count = scan.count
     if scan and scan.page is not None and number is not None and number <= paginator.num_pages:
-        page = paginator._get_page([CardRef(*ref) for ref in scan.page], number, paginator)
+        page = paginator.page_of([CardRef(*ref) for ref in scan.page], number)
     else:
         page = paginator.get_page(page_number)
     found = None
     if scan and counted:
-        exact = scan.count <= paginator.cap
+        exact = scan.count <= COUNT_CAP  # as product_facets counts
         found = Facets(
             exact=exact,
-            delivery_types=scan.delivery_types,
-            billing_modes=scan.billing_modes,
+            delivery_types={v: scan.delivery_types.get(v, 0) for v in DeliveryType.values},
+            billing_modes={v: scan.billing_modes.get(v, 0) for v in BillingMode.values},
             sellers=[(pk, name, n if exact else None) for pk, name, n in scan.sellers],
         )
     elif facets:
@@ -740,8 +747,8 @@ def product_stamp(product: Product) -> tuple:
 
 def product_stamp_get(*, product_id: int) -> tuple | None:
     """`product_stamp` of a product buyers may see, in one query (None: they may not).
-    In plain SQL: it is all a cached product page reads, and building it with the ORM
-    took longer than the database answering it."""
+    In plain SQL, as a prepared statement: it is all a cached product page reads, and
+    building it with the ORM took longer than the database answering it."""
     sql = (
         "SELECT (SELECT g.value FROM catalog_cataloggeneration g WHERE g.id = 1), "
         "p.listed_version_id, s.store_name, ss.spec_code, ss.stock "
@@ -750,11 +757,11 @@ def product_stamp_get(*, product_id: int) -> tuple | None:
         "WHERE p.id = %s AND p.status = %s AND p.listed_version_id IS NOT NULL "
         "AND s.status IN (%s, %s)"  # VISIBLE_SELLER_STATUSES
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [product_id, str(Product.Status.LISTED), *map(str, VISIBLE_SELLER_STATUSES)]
-        )
-        rows = cursor.fetchall()
+    rows = rawload.fetch(  # every cached product page and API detail: prepared
+        sql,
+        [product_id, str(Product.Status.LISTED), *map(str, VISIBLE_SELLER_STATUSES)],
+        prepare=True,
+    )
     if not rows:
         return None
     generation, version_id, store_name = rows[0][:3]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from marketplace.core.shell import render_page
@@ -18,7 +18,7 @@ from sellers.models import Seller
 from . import cache as list_cache
 from . import selectors
 from .filters import Sort
-from .models import BillingMode, DeliveryType, Region
+from .models import BillingMode, Category, DeliveryType, Region
 from .templatetags.catalog_tags import choice_labels
 
 HOME_NEWEST = 8
@@ -45,74 +45,81 @@ def home(request):
     return render_page(request, "home.html", {"home_lists": lists})
 
 
-def _list_page(request, *, template: str, context: dict, params):
-    """A search or category page. Its list part (filters, count, cards, pages; the
-    results alone for htmx) is the same for every visitor, so it is rendered once per
-    catalog generation, language and query string and then served from the cache
+def _listing(request, *, context: dict, params, generation: int) -> SafeString:
+    """The list part of a search or category page (filters, count, cards, pages; the
+    results alone for htmx). It is the same for every visitor, so it is rendered once
+    per catalog generation, language and query string and then served from the cache
     (catalog/cache.py); the page around it is rendered for the visitor. Inside it, the
     product cards and the filter sidebar are cached on their own (another sort or page
     changes neither the sidebar nor the cards of products shown before; the sidebar
     counts results per choice, so a new search term renders it again)."""
     fragment = "catalog/_results.html" if request.htmx else "catalog/_listing.html"
-    generation = list_cache.generation()
+    # The templates' `params.sort`: every list parameter, blank if absent (a template's
+    # lookup of a missing key costs an exception, and the sidebar makes one per option).
+    values = {name: params.get(name, "") for name in list_cache.LIST_PARAMS}
 
-    def render_filters(filterset) -> str:
-        language = get_language()
+    def render_filters(facets) -> str:
+        shared = list_cache.get_many_or_build(
+            {
+                "categories": selectors.category_tree,
+                "regions": lambda: list(Region.objects.all()),
+                "tags": selectors.tag_suggestions,
+            },
+            generation,
+        )
         filters_context = {
             **context,
-            "params": params,
-            "categories": list_cache.get_or_build(
-                "categories", generation, selectors.category_tree
-            ),
-            "regions": list_cache.get_or_build(
-                "regions", generation, lambda: list(Region.objects.all())
-            ),
-            "delivery_types": choice_labels(DeliveryType, language),
-            "billing_modes": choice_labels(BillingMode, language),
-            "selected_delivery_types": params.getlist("delivery_type"),
-            "selected_billing_modes": params.getlist("billing_mode"),
-            "facets": _facets_context(filterset, params),
-            "tag_suggestions": list_cache.get_or_build(
-                "tags", generation, selectors.tag_suggestions
-            ),
+            "params": values,
+            "categories": shared["categories"],
+            "regions": shared["regions"],
+            "facets": _facets_context(facets, params),
+            "tag_suggestions": shared["tags"],
         }
         return render_to_string("catalog/_filters.html", filters_context, request)
 
-    def render_list() -> str:
-        result = selectors.product_page(params=params, page_number=params.get("page"), cards=True)
+    def render_list(filters: str | None) -> dict[str, str]:
+        """The list fragment under `key`, and the sidebar under `filters_key` if it was
+        not cached (`filters`)."""
+        # the sidebar's counts come with the page, when the sidebar is to be rendered
+        result = selectors.product_card_page(
+            params=params, page_number=params.get("page"), facets=filters is None
+        )
+        rendered = {}
         list_context = {
             **context,
             "filterset": result.filterset,
             "page_obj": result.page,
             "paginator": result.paginator,
-            "cards": list_cache.rendered_cards(result.page.object_list),
-            "params": params,
+            "cards": list_cache.rendered_cards(result.page.object_list, selectors.product_cards),
+            "params": values,
             # The pages' links carry the list parameters only, as the cache key does.
             "list_query": list_cache.list_params(request.GET),
         }
         if request.htmx:  # the sidebar's counted filters, swapped in out of band
-            list_context["facets"] = _facets_context(result.filterset, params)
+            list_context["facets"] = _facets_context(result.facets, params)
         else:  # the filter sidebar, and the sort menu
-            key = list_cache.filters_key(request, params)
-            list_context["filters"] = mark_safe(
-                list_cache.get_or_build(key, generation, lambda: render_filters(result.filterset))
-            )
+            if filters is None:
+                filters = rendered[filters_key] = render_filters(result.facets)
+            list_context["filters"] = mark_safe(filters)
             list_context["sort_choices"] = [(value, str(label)) for value, label in Sort.CHOICES]
-        return render_to_string(fragment, list_context, request)
+        rendered[key] = render_to_string(fragment, list_context, request)
+        return rendered
 
     key = list_cache.list_key(request, fragment, generation)
-    html = mark_safe(list_cache.get_or_build(key, generation, render_list))
-    if request.htmx:
-        return HttpResponse(html)
-    return render_page(request, template, {**context, "listing": html})
+    filters_key = None if request.htmx else list_cache.filters_key(request, params)
+    found = list_cache.cached_many([key, filters_key] if filters_key else [key], generation)
+    if key not in found:  # the list and the sidebar, read and stored in one round trip each
+        rendered = render_list(found.get(filters_key))
+        list_cache.remember_many(rendered, generation)
+        found[key] = rendered[key]
+    return mark_safe(found[key])
 
 
-def _facets_context(filterset, params) -> dict:
+def _facets_context(facets: selectors.Facets, params) -> dict:
     """The sidebar's counted filters (catalog/_facets.html): each choice with its count
-    for the current search (selectors.product_facets) and whether it is picked. A
-    choice with no products is left out unless it is picked or nothing was counted."""
+    for the current search (selectors.Facets) and whether it is picked. A choice with
+    no products is left out unless it is picked or nothing was counted."""
     language = get_language()
-    facets = selectors.product_facets(filterset=filterset)
 
     def choices(labels, counts: dict[str, int], picked: list[str]) -> list[dict]:
         rows = []
@@ -141,27 +148,51 @@ def _facets_context(filterset, params) -> dict:
 
 def search(request):
     """Search results over all listed products, with the same filters as categories."""
-    return _list_page(
+    query = request.GET.get("q", "").strip()
+    listing = _listing(
         request,
-        template="catalog/search.html",
-        context={"query": request.GET.get("q", "").strip()},
+        context={"query": query},
         params=list_cache.list_params(request.GET),
+        generation=list_cache.generation(),
     )
+    if request.htmx:
+        return HttpResponse(listing)
+    # Only strings, none blank: render_page writes the page from its frame (core/shell.py).
+    page = {"query": query, "listing": listing} if query else {"listing": listing}
+    return render_page(request, "catalog/search.html", page)
 
 
 def category(request, slug: str):
     """A category page: its products and its sub-categories' products."""
-    found = selectors.category_get(slug=slug)
+    generation = list_cache.generation()
+    # The category and its page's header (breadcrumb, heading), for this generation:
+    # an edit to a category bumps it (cache.connect_signals).
+    found = list_cache.get_or_build(
+        f"{get_language()}:category:{slug}", generation, lambda: _category_header(request, slug)
+    )
     if found is None:
         raise Http404
+    category, header = found
     params = list_cache.list_params(request.GET).copy()
-    params["category"] = found.slug
-    return _list_page(
+    params["category"] = category.slug
+    listing = _listing(
         request,
-        template="catalog/category.html",
-        context={"category": found, "query": request.GET.get("q", "").strip()},
+        context={"category": category, "query": request.GET.get("q", "").strip()},
         params=params,
+        generation=generation,
     )
+    if request.htmx:
+        return HttpResponse(listing)
+    page = {"title": category.name, "header": header, "listing": listing}
+    return render_page(request, "catalog/category.html", page)
+
+
+def _category_header(request, slug: str) -> tuple[Category, SafeString] | None:
+    found = selectors.category_get(slug=slug)
+    if found is None:
+        return None
+    header = render_to_string("catalog/_category_header.html", {"category": found}, request)
+    return found, mark_safe(header)
 
 
 def product_detail(request, pk: int):
@@ -247,14 +278,33 @@ def store(request, seller_id: int):
     seller: Seller | None = selectors.seller_store_get(seller_id=seller_id)
     if seller is None:
         raise Http404
-    params = {"seller": str(seller.pk), "sort": request.GET.get("sort", Sort.NEWEST)}
-    result = selectors.product_page(params=params, page_number=request.GET.get("page"), cards=True)
-    context = {
-        "seller": seller,
-        "store_page": getattr(seller, "store_page", None),
-        "page_obj": result.page,
-        "paginator": result.paginator,
-        "cards": list_cache.rendered_cards(result.page.object_list),
-        "list_query": list_cache.list_params(request.GET),
+    # The list is the same for every visitor: cached as a search page's is (the cache
+    # key and the links are of the normalised list parameters, and so is the list).
+    list_query = list_cache.list_params(request.GET)
+    generation = list_cache.generation()
+
+    def render_results() -> str:
+        params = {"seller": str(seller.pk), "sort": list_query.get("sort", Sort.NEWEST)}
+        result = selectors.product_card_page(params=params, page_number=list_query.get("page"))
+        results_context = {
+            "page_obj": result.page,
+            "paginator": result.paginator,
+            "cards": list_cache.rendered_cards(result.page.object_list, selectors.product_cards),
+            "list_query": list_query,
+            "in_store": True,
+        }
+        return render_to_string("catalog/_results.html", results_context, request)
+
+    key = list_cache.list_key(request, "catalog/_results.html", generation)
+    header = render_to_string(
+        "catalog/_store_header.html",
+        {"seller": seller, "store_page": getattr(seller, "store_page", None)},
+        request,
+    )
+    page = {
+        "title": seller.store_name,
+        "header": mark_safe(header),
+        "results": mark_safe(list_cache.get_or_build(key, generation, render_results)),
     }
-    return render(request, "catalog/store.html", context)
+    # Only strings: render_page writes the page from its frame (core/shell.py).
+    return render_page(request, "catalog/store.html", page)

@@ -58,9 +58,7 @@ def render_page(request, template_name: str, context: dict[str, str]) -> HttpRes
     for name, value in context.items():
         values[f"v_{name}"] = value if isinstance(value, SafeString) else escape(value)
     # frame: literal, slot, literal, slot, ..., literal
-    parts = [
-        piece if position % 2 == 0 else values[piece] for position, piece in enumerate(frame)
-    ]
+    parts = [piece if position % 2 == 0 else values[piece] for position, piece in enumerate(frame)]
     return HttpResponse("".join(parts))
 
 

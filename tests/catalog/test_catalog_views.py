@@ -104,18 +104,18 @@ def test_list_pages_use_constant_queries(client, django_assert_num_queries, how_
         listed_product(category=category)
     url = reverse("catalog:category", args=[category.slug])
     # category page: category + its children, catalog generation, the filter's category
-    # lookup, descendants, count, page ids, page rows, regions, category tree (2), the
-    # sidebar's counts (2: types and billing modes, sellers), tag suggestions
-    with django_assert_num_queries(14):
+    # lookup, descendants, the list (count and page: selectors.product_card_page), the
+    # cards, regions, category tree (2), the sidebar's counts (2, a billing mode being
+    # picked: types and billing modes, sellers), tag suggestions
+    with django_assert_num_queries(13):
         response = client.get(url, {"q": "office", "billing_mode": "period"})
     assert response.content.decode().count('data-testid="product-card"') == how_many
-    # search page: catalog generation, count, page ids, page rows, the sidebar's counts
-    # (2) (its regions, category tree and tags are cached for this generation by the page
-    # above)
-    with django_assert_num_queries(6):
+    # search page: catalog generation, the list with the sidebar's counts (one statement)
+    # (its cards, regions, category tree and tags were cached by the page above)
+    with django_assert_num_queries(2):
         client.get(reverse("catalog:search"), {"q": "office"})
     # the same lists again come from the cache: the catalog generation is all they read
-    with django_assert_num_queries(3):  # category + its children, catalog generation
+    with django_assert_num_queries(1):  # catalog generation: the category is cached too
         again = client.get(url, {"q": "office", "billing_mode": "period"})
     assert again.content.decode().count('data-testid="product-card"') == how_many
     with django_assert_num_queries(1):
