@@ -195,6 +195,51 @@ def test_authentication_costs_one_query_joined_to_the_account():
     assert len(more) == 0
 
 
+def test_authentication_reads_once_and_writes_only_when_last_used_is_stale():
+    token, secret = api_token()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _, first = _authenticate(secret)  # never used: read + the UPDATE
+        _, again = _authenticate(secret)  # just written: the read only
+    with time_machine.travel(start + timedelta(minutes=5, seconds=1), tick=False):
+        _, stale = _authenticate(secret)
+
+    kinds = [[q["sql"].split()[0] for q in c.captured_queries] for c in (first, again, stale)]
+    assert kinds == [["SELECT", "UPDATE"], ["SELECT"], ["SELECT", "UPDATE"]]
+    token.refresh_from_db()
+    assert token.last_used_at == start + timedelta(minutes=5, seconds=1)
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_the_token_and_account_are_those_the_orm_reads():
+    """The hand-written read gives the instances `select_related("user")` gives: every
+    field equal (aware datetimes in UTC included), saved state, the account cached."""
+    user = UserFactory(
+        email_verified_at=timezone.now() - timedelta(days=2),
+        last_login=timezone.now() - timedelta(hours=1),
+        real_name_status="individual",
+    )
+    token, secret = api_token(user, expires_at=timezone.now() + timedelta(days=3))
+    api_token_mark_used(token=token)
+
+    (user, auth), _ = _authenticate(secret)
+
+    orm = ApiToken.objects.select_related("user").get(pk=token.pk)
+    assert type(auth) is ApiToken and type(user) is type(orm.user)
+    assert _fields(auth) == _fields(orm)
+    assert _fields(user) == _fields(orm.user)
+    for value in (auth.created_at, auth.expires_at, auth.last_used_at, user.date_joined):
+        assert value.utcoffset() == timedelta(0)  # aware, as the ORM gives them
+    assert auth.user is user
+    for instance in (auth, user):
+        assert instance._state.adding is False and instance._state.db == "default"
+    assert user.is_authenticated and user.pk == orm.user.pk
+    assert list(user.groups.all()) == list(orm.user.groups.all())
+
+
 def test_a_token_request_costs_fewer_queries_than_basic_auth(django_assert_num_queries):
     user = UserFactory()
     token, secret = api_token(user)
