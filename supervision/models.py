@@ -246,6 +246,9 @@ class CaseLog(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
 
+    # Its save() only refuses changes: core.rawsave may insert rows (log_append).
+    RAWSAVE_INSERTS = True
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise LogImmutable("case log rows can't be changed")

@@ -162,17 +162,12 @@ def _english(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: cached catalog lists are keyed by a catalog
-    generation that restarts with every test database. Likewise the process's own memo of
-    sold specs' prices (`orders.selectors`): ids are handed out again after a rollback."""
+    generation that restarts with every test database."""
     from django.core.cache import cache
 
-    from orders.selectors import clear_spec_rows
-
     cache.clear()
-    clear_spec_rows()
     yield
     cache.clear()
-    clear_spec_rows()
 
 
 @pytest.fixture(autouse=True)

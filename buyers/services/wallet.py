@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from buyers.models import CashCoupon, CreditBill, LedgerEntry, Wallet
 from marketplace.catalog.models import AllowlistEntry, Product
+from marketplace.core import rawload, rawsave
 from marketplace.core.exceptions import DomainError
 from marketplace.core.money import to_money
 from marketplace.core.permissions import check_operator_permission
@@ -76,6 +77,15 @@ def wallet_for(buyer) -> Wallet:
     """The buyer's wallet, created empty on first use."""
     wallet, _created = Wallet.objects.get_or_create(buyer=buyer)
     return wallet
+
+
+def _wallet_id(buyer) -> int:
+    """The id of the buyer's wallet (created empty on first use), in one prepared read:
+    a payment needs no more of it (its movements are conditional UPDATEs)."""
+    rows = rawload.fetch(
+        "SELECT id FROM buyers_wallet WHERE buyer_id = %s", [buyer.pk], prepare=True
+    )
+    return rows[0][0] if rows else wallet_for(buyer).pk
 
 
 def usable_coupons(*, buyer, at=None):
@@ -132,16 +142,18 @@ def _entry(
         # A savepoint, so that a duplicate key leaves the caller's transaction usable;
         # `savepoint=False` for a caller whose block lets every error out anyway (it
         # rolls back as a whole): two statements fewer.
+        entry = LedgerEntry(
+            wallet_id=wallet_id,
+            account=account,
+            kind=kind,
+            amount=amount,
+            balance_after=after,
+            key=key,
+            **kw,
+        )
         with transaction.atomic(savepoint=savepoint):
-            return LedgerEntry.objects.create(
-                wallet_id=wallet_id,
-                account=account,
-                kind=kind,
-                amount=amount,
-                balance_after=after,
-                key=key,
-                **kw,
-            )
+            rawsave.insert(entry)
+        return entry
     except IntegrityError as exc:
         raise DomainError(_("This payment movement was already recorded.")) from exc
 
@@ -157,11 +169,10 @@ def _add_to_balance(wallet_id: int, amount: Decimal) -> Decimal | None:
     if amount < 0:
         sql += " AND balance >= %s"
         params.append(-amount)
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " RETURNING balance", params)
-        row = cursor.fetchone()
-    if row is None:
+    rows = rawload.fetch(sql + " RETURNING balance", params, prepare=True)
+    if not rows:
         return None
+    row = rows[0]
     # PostgreSQL answers a Decimal; SQLite a number, made exact to the cent here.
     return to_money(row[0] if isinstance(row[0], Decimal) else Decimal(str(row[0])))
 
@@ -309,7 +320,7 @@ def payment_charge_in_transaction(
         raise DomainError(_("The amount to pay can't be negative."))
     if method not in ("balance", "credit"):
         raise DomainError(_("Choose how to pay: balance or credit line."))
-    wallet = wallet_for(buyer)
+    wallet_id = _wallet_id(buyer)
     if (
         not order_held
         and LedgerEntry.objects.filter(key__startswith=f"pay:{order_number}:").exists()
@@ -322,7 +333,9 @@ def payment_charge_in_transaction(
         raise DomainError(_("This product can't be paid with cash coupons."))
 
     now = timezone.now()
-    coupons = list(usable_coupons(buyer=buyer, at=now).filter(pk__in=coupon_ids))
+    coupons = (
+        list(usable_coupons(buyer=buyer, at=now).filter(pk__in=coupon_ids)) if coupon_ids else []
+    )
     if len(coupons) != len(coupon_ids):
         raise DomainError(_("A cash coupon you chose can no longer be used."))
     rest, paid_coupon = amount, ZERO
@@ -332,7 +345,7 @@ def payment_charge_in_transaction(
             break
         part = min(coupon.remaining, rest)
         move_coupon(
-            wallet.pk,
+            wallet_id,
             coupon.pk,
             -part,
             kind=Kind.PAYMENT,
@@ -344,7 +357,7 @@ def payment_charge_in_transaction(
         paid_coupon += part
     if rest > 0 and method == "balance":
         move_balance(
-            wallet.pk,
+            wallet_id,
             -rest,
             kind=Kind.PAYMENT,
             key=f"pay:{order_number}:balance",
@@ -354,7 +367,7 @@ def payment_charge_in_transaction(
         return Charge(balance=rest, coupon=paid_coupon)
     if rest > 0:
         move_credit(
-            wallet.pk,
+            wallet_id,
             -rest,
             kind=Kind.PAYMENT,
             key=f"pay:{order_number}:credit",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from marketplace.core import rawload
 from marketplace.core.exceptions import DomainError
 
 from .models import AllowlistEntry, BillingMode, Product, Region, Spec, SpecSales
@@ -108,14 +109,21 @@ def stock_take(*, product: Product, spec_code: str, quantity: int) -> None:
     """
     if quantity < 1:
         raise DomainError(_("Order at least one."))
-    taken = SpecSales.objects.filter(
-        product=product, spec_code=spec_code, stock__gte=quantity
-    ).update(stock=F("stock") - quantity)
+    # Prepared statements (a checkout's hottest write; README › Performance: checkout).
+    taken = rawload.execute(
+        "UPDATE catalog_specsales SET stock = stock - %s "
+        "WHERE product_id = %s AND spec_code = %s AND stock >= %s",
+        [quantity, product.pk, spec_code, quantity],
+        prepare=True,
+    )
     if taken:
         return
-    limited = SpecSales.objects.filter(
-        product=product, spec_code=spec_code, stock__isnull=False
-    ).exists()
+    limited = rawload.fetch(
+        "SELECT 1 FROM catalog_specsales "
+        "WHERE product_id = %s AND spec_code = %s AND stock IS NOT NULL",
+        [product.pk, spec_code],
+        prepare=True,
+    )
     if limited:
         raise SoldOut()
 

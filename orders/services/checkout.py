@@ -76,7 +76,7 @@ from marketplace.catalog.models import (
     SpecSales,
 )
 from marketplace.catalog.sales import SoldOut, stock_return, stock_take
-from marketplace.core import limits
+from marketplace.core import limits, rawsave
 from marketplace.core.audit import move_to
 from marketplace.core.exceptions import DomainError
 from marketplace.core.money import to_money
@@ -90,6 +90,7 @@ from orders.models import (
     Subscription,
 )
 from orders.selectors import TEST_VERSION_STATUSES
+from orders.services.checkout_read import CheckoutRead, checkout_read
 from orders.services.history import history_row, history_save
 from orders.services.offers import offer_discount, private_offer_for
 from sellers.models import TestAccount
@@ -354,10 +355,12 @@ def _check_quantity(*, quantity, kind: str) -> int:
     return quantity
 
 
-def _check_limits(*, buyer, product: Product, spec: Spec, quantity: int, kind: str) -> None:
+def _check_limits(
+    *, buyer, product: Product, spec: Spec, row: SpecSales | None, quantity: int, kind: str
+) -> None:
+    """`row`: the spec's sales row (None: no limits)."""
     if kind not in STARTING_KINDS:
         return
-    row = SpecSales.objects.filter(product=product, spec_code=spec.code).first()
     if row is None or (row.max_quantity_per_buyer is None and row.max_orders_per_buyer is None):
         return
     earlier = _live_orders(buyer=buyer, product=product).filter(
@@ -378,11 +381,11 @@ def _check_limits(*, buyer, product: Product, spec: Spec, quantity: int, kind: s
         )
 
 
-def _check_stock_now(*, product: Product, spec: Spec, quantity: int, kind: str) -> None:
-    """The quote's view of the stock (placing takes it with a conditional UPDATE)."""
+def _check_stock_now(*, row: SpecSales | None, quantity: int, kind: str) -> None:
+    """The quote's view of the stock (placing takes it with a conditional UPDATE);
+    `row`: the spec's sales row (None: no stock kept)."""
     if kind == Order.Kind.RENEWAL:
         return
-    row = SpecSales.objects.filter(product=product, spec_code=spec.code).first()
     if row is not None and row.stock is not None and row.stock < quantity:
         raise SoldOut()
 
@@ -496,7 +499,9 @@ def _price(
     periods: int,
     voucher_grant_ids: Sequence[int],
     price_override: Decimal | None,
+    offer: PrivateOffer | None,
 ) -> None:
+    """`offer`: the buyer's private offer on the product now (None: none)."""
     quote.price = price
     if quote.is_test:
         # Shown as it would cost, charged nothing: no offer, no vouchers (module docstring).
@@ -516,7 +521,7 @@ def _price(
     else:
         quote.unit_price = to_money(price.amount)
         quote.list_amount = to_money(price.amount * quantity * periods)
-        quote.offer = private_offer_for(buyer=buyer, product=product)
+        quote.offer = offer
         if quote.offer is not None:
             quote.offer_discount = min(
                 to_money(offer_discount(offer=quote.offer, list_amount=quote.list_amount)),
@@ -563,15 +568,19 @@ def _evaluate(
     price_override,
     check_stock: bool,
     test_seller_id: int | None,
+    read: CheckoutRead | None = None,
 ) -> tuple[Quote, int, int, list[int]]:
     """Run every check in the order the buyer reads them, then price. Raises the first
     problem; returns the quote and the cleaned quantity, periods and voucher ids.
-    `test_seller_id`: the seller the buyer is a test account of (None: a real buyer)."""
+    `test_seller_id`: the seller the buyer is a test account of (None: a real buyer);
+    `read`: what `checkout_read` answered in this transaction (None: read it now)."""
     if buyer is None or not buyer.is_authenticated:
         raise CheckoutProblem(_("Log in to buy."))
     # Read fresh: the caller's product may be an older copy (listing and sales settings
     # change under it), and every check below must see what is true now.
-    product = Product.objects.get(pk=spec.version.product_id)
+    if read is None:
+        read = _read(buyer=buyer, spec=spec, at=timezone.now())
+    product = read.product
     is_test = test_seller_id is not None
     quote = Quote(product=product, is_test=is_test)
     quote.kind = kind = _resolve_kind(spec, kind)
@@ -593,9 +602,11 @@ def _evaluate(
     else:
         quote.attributes = _check_attributes(spec=spec, attributes=attributes)
     if not is_test:  # purchase limits and stock are about real sales
-        _check_limits(buyer=buyer, product=product, spec=spec, quantity=quantity, kind=kind)
+        _check_limits(
+            buyer=buyer, product=product, spec=spec, row=read.sales, quantity=quantity, kind=kind
+        )
         if check_stock:
-            _check_stock_now(product=product, spec=spec, quantity=quantity, kind=kind)
+            _check_stock_now(row=read.sales, quantity=quantity, kind=kind)
     quote.agreement_kind, quote.agreement_text = agreement_for(spec)
     grant_ids = [] if is_test else _clean_grant_ids(voucher_grant_ids)
     _price(
@@ -607,8 +618,22 @@ def _evaluate(
         periods=periods,
         voucher_grant_ids=grant_ids,
         price_override=price_override,
+        offer=read.offer,
     )
     return quote, quantity, periods, grant_ids
+
+
+def _read(*, buyer, spec: Spec, at: datetime, idempotency_key: str = "") -> CheckoutRead:
+    read = checkout_read(
+        buyer_id=buyer.pk,
+        product_id=spec.version.product_id,
+        spec_code=spec.code,
+        at=at,
+        idempotency_key=idempotency_key,
+    )
+    if read is None:  # the spec's product is gone: no caller passes such a spec
+        raise CheckoutProblem(_("This product is not on sale."))
+    return read
 
 
 # --- services -------------------------------------------------------------------------------
@@ -682,6 +707,7 @@ def _price_anyway(*, quote: Quote, buyer, spec: Spec, quantity, periods, period,
             periods=periods,
             voucher_grant_ids=(),
             price_override=price_override,
+            offer=private_offer_for(buyer=buyer, product=spec.version.product),
         )
     except DomainError:
         pass
@@ -838,9 +864,10 @@ def _place(
         .values_list("test_seller_id", flat=True)
         .first()
     )
-    existing = _existing(buyer=buyer, idempotency_key=idempotency_key)
-    if existing is not None:
-        return _Placed(order=existing, created=False)
+    now = timezone.now()
+    read = _read(buyer=buyer, spec=spec, at=now, idempotency_key=idempotency_key)
+    if read.existing is not None:
+        return _Placed(order=read.existing, created=False)
     if not agreement_accepted:
         raise CheckoutProblem(
             _("Tick the box to accept the product service agreement."),
@@ -860,10 +887,10 @@ def _place(
         price_override=price_override,
         check_stock=False,  # taken below with a conditional UPDATE
         test_seller_id=test_seller_id,
+        read=read,
     )
     version = spec.version
     product = quote.product
-    now = timezone.now()
     order = Order(
         kind=quote.kind,
         buyer=buyer,
@@ -896,30 +923,30 @@ def _place(
             subscription.spec_code if subscription and quote.kind == Order.Kind.UPGRADE else ""
         ),
     )
-    try:
-        with transaction.atomic():
-            order.save()
-    except IntegrityError:
+    if not rawsave.insert(order, ignore_conflicts=True):
         # Another request with the same key won the race (the buyer lock makes this rare:
-        # SQLite, or a key reused across buyers' sessions): answer with its order.
+        # SQLite, or a key reused across buyers' sessions): answer with its order. (No
+        # savepoint: the conflict wrote nothing and raised nothing.)
         winner = _existing(buyer=buyer, idempotency_key=idempotency_key)
         if winner is None:
-            raise
+            raise IntegrityError(f"order number {order.number} is taken")
         return _Placed(order=winner, created=False)
     if _takes_stock(order):
         stock_take(product=product, spec_code=spec.code, quantity=quantity)
     if grant_ids:
         order.voucher_grants.set(grant_ids)
-    SignedAgreement.objects.create(
-        order=order,
-        buyer=buyer,
-        seller_id=product.seller_id,
-        product=product,
-        product_name=version.name,
-        version_number=version.number,
-        kind=quote.agreement_kind,
-        text=quote.agreement_text,
-        signed_at=now,
+    rawsave.insert(
+        SignedAgreement(
+            order=order,
+            buyer=buyer,
+            seller_id=product.seller_id,
+            product=product,
+            product_name=version.name,
+            version_number=version.number,
+            kind=quote.agreement_kind,
+            text=quote.agreement_text,
+            signed_at=now,
+        )
     )
     return _Placed(
         order=order,
@@ -1036,8 +1063,9 @@ def _pay(
     # they make (paid → processing) goes into this UPDATE, its history rows into the
     # same INSERT as the payment's (orders/hooks.py).
     rows.extend(run_paid_hooks(order))
-    order.save(
-        update_fields=[
+    rawsave.update(
+        order,
+        [
             "payment_status",
             "status",
             "paid_balance",
@@ -1047,7 +1075,7 @@ def _pay(
             "subscription",
             "effective_at",
             "ends_at",
-        ]
+        ],
     )
     history_save(rows)
     return order

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from marketplace.core import rawsave
 from marketplace.core.models import TransitionLog
 
 
@@ -41,6 +42,4 @@ def history_row(
 
 def history_save(rows: Iterable[TransitionLog]) -> None:
     """Insert the rows in one statement (none: nothing)."""
-    rows = list(rows)
-    if rows:
-        TransitionLog.objects.bulk_create(rows)
+    rawsave.insert_many(list(rows))

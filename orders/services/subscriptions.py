@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.catalog.models import BillingMode, DeliveryType, Price, Spec
+from marketplace.core import rawsave
 from marketplace.core.audit import log_transition, move_to
 from marketplace.core.exceptions import DomainError
 from marketplace.core.money import to_money
@@ -176,7 +177,7 @@ def _apply_new(order: Order, *, history: list | None = None) -> Subscription:
     provisioned = has_instance(subscription)
     if not provisioned:
         subscription.status = SUBSCRIPTION_STATUS.check(subscription, "activate")
-    subscription.save(force_insert=True)
+    rawsave.insert(subscription)
     rows = [history_row(subscription, action="create", to_state=Subscription.Status.PENDING)]
     if not provisioned:
         rows.append(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core import rawsave
 from orders.models import ORDER_STATUS, Order
 from orders.services.history import history_row, history_save
 
@@ -96,7 +97,7 @@ def _open(order: Order) -> tuple[Case, list]:
         case.buyer = buyer
     if flow.initial in DELIVERY_NODES:
         case.due_at = now + dt.timedelta(days=case.delivery_days)
-    case.save(force_insert=True)
+    rawsave.insert(case)
     # The first row of the chain: its previous hash is "" (a new case), its hash is
     # computed from the values in memory.
     log_append(
@@ -108,7 +109,7 @@ def _open(order: Order) -> tuple[Case, list]:
         data={"order": order.number, "flow": flow.code},
         now=now,
     )
-    Case.objects.filter(pk=case.pk).update(log_count=case.log_count, log_head=case.log_head)
+    rawsave.update(case, ["log_count", "log_head"])
     rows = _start_processing(order)
     notify_opened(case, seller_user_id=seller_user_id)
     return case, rows

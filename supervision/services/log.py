@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from marketplace.core import rawsave
+
 from ..models import Case, CaseLog
 
 
@@ -42,7 +44,7 @@ def log_append(
         data=data,
         now=now,
     )
-    row.save(force_insert=True)
+    rawsave.insert(row)
     return row
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
 
+from marketplace.core import rawsave
 from marketplace.core.models import Notification
 from marketplace.core.notifications import notify
 
@@ -120,8 +121,8 @@ def notify_bulk(rows: list[tuple[object, str, dict]]) -> int:
         Notification(user_id=getattr(user, "pk", user), template=template, context=ctx)
         for user, template, ctx in rows
     ]
-    created = Notification.objects.bulk_create(objects)
-    ids = [n.pk for n in created if n.pk is not None]
+    rawsave.insert_many(objects)
+    ids = [n.pk for n in objects if n.pk is not None]
     if ids:
         transaction.on_commit(functools.partial(_enqueue_many, ids))
     return len(objects)

@@ -1,14 +1,16 @@
 """Queries of one checkout (place + pay in one request), so the count can't creep back
 (issue 8's checkout benchmark: 49 statements per order before, see bench/checkout.py).
 
-The statements of a paid order no one supervises (an image), in order: the spec (its
-prices and attributes are read once per process: `orders.selectors._SPEC_ROWS`); BEGIN;
-the buyer's row locked (with whose test account it is); the idempotency key; the
-product read fresh; its regions; the spec's sales row (limits); the private offer; the
-order inserted (in a savepoint); the stock taken (and whether the spec's stock is
-limited); the agreement; the wallet; "not paid yet"; the balance taken (returning what
-is left); the ledger entry; the subscription; its two history rows; the order's one
-UPDATE; its three history rows; COMMIT.
+The statements of a paid order no one supervises (an image), in order: the spec (with
+its version, product, seller, prices and attributes: `orders.selectors.spec_for_checkout`);
+BEGIN; the buyer's row locked (with whose test account it is); one read
+(`orders.services.checkout_read`): the product as it is now with its regions, the spec's
+sales row (limits), the private offer and the order the idempotency key made; the
+order inserted (a repeated key writes nothing: ON CONFLICT DO NOTHING, no savepoint); the
+stock taken; the agreement; the wallet; the balance taken (returning what is left); the
+ledger entry; the subscription; the order's one UPDATE; the history rows of the order
+and the subscription in one INSERT; COMMIT. The rows are written by
+`marketplace.core.rawsave` (statements built once, prepared on PostgreSQL).
 
 A supervised order (licence code, SaaS by period, …: `supervision.flows.is_supervised`)
 opens its case in the same transaction (the paid hook, `orders/hooks.py`), adding four
@@ -43,7 +45,7 @@ ORDERS = "/api/buyer/orders/"
 # The API request: the checkout statements above (the authentication is the test
 # client's force_authenticate: no query). SQLite and PostgreSQL send the same ones.
 # An order no one supervises (an image):
-CHECKOUT_QUERIES = 21
+CHECKOUT_QUERIES = 15
 # A supervised one (a licence code): its case, log row, chain head, notification.
 SUPERVISED_CHECKOUT_QUERIES = CHECKOUT_QUERIES + 4
 

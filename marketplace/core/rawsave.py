@@ -1,0 +1,135 @@
+"""INSERT and UPDATE of model instances without the ORM's statement building, for the
+few writes of the hottest transaction (a checkout: README › Performance: checkout).
+
+`Model.save()` compiles its statement anew on every call (field lists, placeholders,
+the compiler's machinery): a fraction of a millisecond of Python per row, several times
+what the database takes to write it. Here each model's statement is written once per
+process and sent as a prepared statement on PostgreSQL (`rawload.fetch`/`execute`):
+
+    insert(order)                          # like order.save() of a new row: sets its pk
+    insert(order, ignore_conflicts=True)   # False, and no pk, when a unique key refused it
+    insert_many(history_rows)              # one INSERT of a few new rows, pks set
+    update(order, ["status", "paid_at"])   # like order.save(update_fields=[...])
+
+The values are what `save()` would send: each field's `pre_save` (auto_now,
+auto_now_add) and `get_db_prep_save`. Signals are not sent, so a model with pre_save or
+post_save receivers is refused (use `save()`), as is a model with a `save()` of its
+own (unless its `save()` only guards changes and the class says `RAWSAVE_INSERTS = True`:
+inserts are then allowed, updates still refused), one inheriting concrete fields from
+a parent table, and a field with a database default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
+
+from marketplace.core import rawload
+
+__all__ = ["MANY", "insert", "insert_many", "update"]
+
+MANY = 16  # insert_many: rows in one hand-built statement; more go through bulk_create
+
+
+def _check(model: type[Model]) -> None:
+    meta = model._meta
+    if model.save is not Model.save and not getattr(model, "RAWSAVE_INSERTS", False):
+        raise TypeError(f"{meta.label}: has a save() of its own; use save()")
+    if meta.parents:
+        raise TypeError(f"{meta.label}: a child of another table; use save()")
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        raise TypeError(f"{meta.label}: has save signal receivers; use save()")
+    if any(getattr(f, "has_db_default", lambda: False)() for f in meta.concrete_fields):
+        raise TypeError(f"{meta.label}: a field has a database default; use save()")
+
+
+@cache
+def _insert_sql(model: type[Model], vendor: str, with_pk: bool, rows: int, ignore: bool):
+    """The INSERT of `rows` new rows and the fields whose values it takes, in order."""
+    _check(model)
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if with_pk or f is not meta.auto_field]
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    conflict = " ON CONFLICT DO NOTHING" if ignore else ""
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES "  # noqa: S608
+        f"{', '.join([row] * rows)}{conflict} RETURNING {q(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def insert(obj: Model, *, ignore_conflicts: bool = False) -> bool:
+    """INSERT `obj` as a new row, as `obj.save()` would, and set its primary key.
+    `ignore_conflicts`: a row a unique constraint refuses is not written (no error, no
+    savepoint needed): False is returned and `obj` stays unsaved."""
+    model = type(obj)
+    with_pk = obj.pk is not None
+    sql, fields = _insert_sql(model, connection.vendor, with_pk, 1, ignore_conflicts)
+    obj._prepare_related_fields_for_save(operation_name="save")
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    rows = rawload.fetch(sql, values, prepare=True)
+    if not rows:
+        return False
+    if not with_pk:
+        obj.pk = rows[0][0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
+
+
+def insert_many(objs: Sequence[Model]) -> None:
+    """INSERT new rows of one model in one statement, as `bulk_create` would, and set
+    their primary keys (in list order, as the rows are written). One statement text per
+    model and row count, each prepared on PostgreSQL: for the few rows of one
+    transaction (a checkout's history). More than `MANY` rows (a sweep's batch) go
+    through `bulk_create`: a prepared statement per row count would not pay."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if len(objs) > MANY:
+        model._default_manager.bulk_create(objs)
+        return
+    sql, fields = _insert_sql(model, connection.vendor, False, len(objs), False)
+    values = []
+    for obj in objs:
+        if type(obj) is not model or obj.pk is not None:
+            raise TypeError("insert_many: new rows of one model")
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        values.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    rows = rawload.fetch(sql, values, prepare=True)
+    for obj, (pk,) in zip(objs, rows, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+@cache
+def _update_sql(model: type[Model], vendor: str, names: tuple[str, ...]) -> tuple:
+    _check(model)
+    if model.save is not Model.save:
+        raise TypeError(f"{model._meta.label}: has a save() of its own; use save()")
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    for f in fields:
+        if not f.concrete or f.primary_key or f.model is not model:
+            raise TypeError(f"{meta.label}.{f.name}: not a column of its own table")
+    q = connection.ops.quote_name
+    sets = ", ".join(f"{q(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
+    return sql, fields
+
+
+def update(obj: Model, fields: Sequence[str]) -> int:
+    """UPDATE the columns `fields` of `obj`'s row, as `obj.save(update_fields=fields)`
+    would (auto_now fields named are set now); returns the rows changed (0: none)."""
+    sql, found = _update_sql(type(obj), connection.vendor, tuple(fields))
+    obj._prepare_related_fields_for_save(operation_name="save", fields=found)
+    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in found]
+    values.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
+    return rawload.execute(sql, values, prepare=True)

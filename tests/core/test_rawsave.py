@@ -1,0 +1,85 @@
+"""`marketplace.core.rawsave` writes what `save()` writes: the same row (JSON, decimals,
+auto_now_add, foreign keys), the primary key set, a unique conflict skipped when asked,
+only the named columns updated; models it can't stand in for are refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from marketplace.accounts.models import User
+from marketplace.catalog.models import Category
+from marketplace.core import rawsave
+from marketplace.core.models import Notification
+from supervision.models import CaseLog
+from tests.factories.accounts import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_insert_writes_the_row_save_would():
+    user = UserFactory()
+    before = timezone.now()
+    row = Notification(user=user, template="t", context={"n": 1, "s": "文字"}, key="k-1")
+    with CaptureQueriesContext(connection) as queries:
+        assert rawsave.insert(row) is True
+    assert len(queries) == 1
+    assert row.pk is not None and not row._state.adding
+    assert row.created_at >= before  # auto_now_add, set on the instance as save() does
+    stored = Notification.objects.get(pk=row.pk)
+    assert _fields(stored) == _fields(row)
+    assert stored.context == {"n": 1, "s": "文字"} and stored.user_id == user.pk
+
+
+def test_a_conflict_is_skipped_only_when_asked():
+    user = UserFactory()
+    rawsave.insert(Notification(user=user, template="t", key="same"))
+    again = Notification(user=user, template="other", key="same")
+    assert rawsave.insert(again, ignore_conflicts=True) is False
+    assert again.pk is None and again._state.adding
+    assert Notification.objects.filter(key="same").values_list("template", flat=True).get() == "t"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rawsave.insert(Notification(user=user, template="t", key="same"))
+
+
+def test_update_writes_only_the_named_columns():
+    row = Notification.objects.create(user=UserFactory(), template="t", key="k-2")
+    Notification.objects.filter(pk=row.pk).update(attempts=5)  # changed under the instance
+    row.template, row.claimed_at = "changed", timezone.now() - timedelta(minutes=1)
+    assert rawsave.update(row, ["template", "claimed_at"]) == 1
+    stored = Notification.objects.get(pk=row.pk)
+    assert stored.template == "changed" and stored.claimed_at == row.claimed_at
+    assert stored.attempts == 5  # not named: left as the database has it
+    gone = Notification(pk=row.pk + 1000, user_id=row.user_id, template="t", key="k-3")
+    assert rawsave.update(gone, ["template"]) == 0
+
+
+def test_insert_many_sets_the_keys_in_order():
+    user = UserFactory()
+    rows = [Notification(user=user, template=f"t{n}") for n in range(3)]
+    rawsave.insert_many(rows)
+    stored = list(Notification.objects.filter(user=user).order_by("pk"))
+    assert [r.pk for r in rows] == [r.pk for r in stored]
+    assert [r.template for r in stored] == ["t0", "t1", "t2"]
+    many = [Notification(user=user, template="b") for _ in range(rawsave.MANY + 1)]
+    rawsave.insert_many(many)  # a batch: through bulk_create
+    assert Notification.objects.filter(user=user, template="b").count() == rawsave.MANY + 1
+
+
+def test_models_it_cannot_stand_in_for_are_refused():
+    with pytest.raises(TypeError, match="signal"):  # the catalog cache listens to its saves
+        rawsave.insert(Category(slug="c", name_en="C", name_zh="C"))
+    with pytest.raises(TypeError, match="save"):  # a save() of its own (keys from names)
+        rawsave.insert(User(username="someone"))
+    with pytest.raises(TypeError, match="save"):  # inserts allowed, never an update
+        rawsave.update(CaseLog(pk=1, seq=1), ["seq"])
+    with pytest.raises(TypeError, match="column"):
+        rawsave.update(Notification(pk=1), ["id"])
