@@ -304,6 +304,7 @@ def payment_charge_in_transaction(
     method: str,
     coupon_ids: Sequence[int] = (),
     order_held: bool = False,
+    wallet_id: int | None = None,
 ) -> Charge:
     """`payment_charge` without its own savepoint, for a caller inside its own atomic
     block that lets every error out of it (the order payment: its block rolls the
@@ -312,7 +313,8 @@ def payment_charge_in_transaction(
 
     `order_held`: the caller holds the order's row, unpaid (locked, or inserted in this
     transaction), so it can't have been paid: the ledger isn't searched for an earlier
-    payment (the unique entry keys still refuse a second one)."""
+    payment (the unique entry keys still refuse a second one). `wallet_id`: the buyer's
+    wallet when the caller has read it (None: read here, created if missing)."""
     if not connection.in_atomic_block:
         raise RuntimeError("payment_charge_in_transaction runs inside an atomic block")
     amount = to_money(amount)
@@ -320,7 +322,7 @@ def payment_charge_in_transaction(
         raise DomainError(_("The amount to pay can't be negative."))
     if method not in ("balance", "credit"):
         raise DomainError(_("Choose how to pay: balance or credit line."))
-    wallet_id = _wallet_id(buyer)
+    wallet_id = wallet_id or _wallet_id(buyer)
     if (
         not order_held
         and LedgerEntry.objects.filter(key__startswith=f"pay:{order_number}:").exists()

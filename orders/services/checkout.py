@@ -56,9 +56,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +75,7 @@ from marketplace.catalog.models import (
     SpecSales,
 )
 from marketplace.catalog.sales import SoldOut, stock_return, stock_take
-from marketplace.core import limits, rawsave
+from marketplace.core import limits, rawload, rawsave
 from marketplace.core.audit import move_to
 from marketplace.core.exceptions import DomainError
 from marketplace.core.money import to_money
@@ -809,6 +808,7 @@ def order_checkout(
         coupon_ids=coupon_ids,
         grant_ids=placed.grant_ids,
         history=placed.history,
+        wallet_id=placed.wallet_id,
     )
     return Checkout(order=order, created=True)
 
@@ -818,6 +818,7 @@ class _Placed:
     order: Order
     created: bool
     product: Product | None = None  # as the checks read it (None: an earlier order)
+    wallet_id: int | None = None  # the buyer's wallet (None: none yet, or not read)
     grant_ids: list[int] = field(default_factory=list)
     history: list = field(default_factory=list)  # unsaved rows: the caller saves them
 
@@ -849,21 +850,8 @@ def _place(
             % {"max": MAX_IDEMPOTENCY_KEY_LENGTH}
         )
     # One checkout of this buyer at a time (module docstring): the limits, the one trial
-    # and the idempotency key are decided under this lock. The same statement says whose
-    # test account the buyer is (a subquery: a join would lock, or refuse to lock, the
-    # test-account row too).
-    test_seller_id = (
-        get_user_model()
-        .objects.select_for_update()
-        .filter(pk=buyer.pk)
-        .annotate(
-            test_seller_id=Subquery(
-                TestAccount.objects.filter(user_id=OuterRef("pk")).values("seller_id")[:1]
-            )
-        )
-        .values_list("test_seller_id", flat=True)
-        .first()
-    )
+    # and the idempotency key are decided under this lock.
+    test_seller_id, wallet_id = _lock_buyer(buyer)
     now = timezone.now()
     read = _read(buyer=buyer, spec=spec, at=now, idempotency_key=idempotency_key)
     if read.existing is not None:
@@ -951,10 +939,26 @@ def _place(
     return _Placed(
         order=order,
         created=True,
+        wallet_id=wallet_id,
         product=product,
         grant_ids=grant_ids,
         history=[history_row(order, action="place", to_state=order.status, actor=buyer)],
     )
+
+
+def _lock_buyer(buyer) -> tuple[int | None, int | None]:
+    """Lock the buyer's account row; answer whose test account the buyer is and the id
+    of the buyer's wallet (None: none) in the same prepared statement. Subqueries, not
+    joins: a join would lock, or refuse to lock, those rows too."""
+    sql = (
+        "SELECT (SELECT t.seller_id FROM sellers_testaccount t WHERE t.user_id = u.id "
+        "LIMIT 1), (SELECT w.id FROM buyers_wallet w WHERE w.buyer_id = u.id) "
+        "FROM accounts_user u WHERE u.id = %s"
+    )
+    if connection.features.has_select_for_update:  # SQLite has none (nor needs it)
+        sql += " FOR UPDATE"
+    rows = rawload.fetch(sql, [buyer.pk], prepare=True)
+    return rows[0] if rows else (None, None)
 
 
 def _lock_own(*, order_id: int, buyer) -> Order:
@@ -987,11 +991,12 @@ def _pay(
     coupon_ids=(),
     grant_ids: list[int] | None = None,
     history: Sequence = (),
+    wallet_id: int | None = None,
 ) -> Order:
     """`order_pay` of a locked (or just placed) order, in the caller's transaction.
     `product`: the order's product as read in this transaction (None: read it);
     `grant_ids`: the order's vouchers (None: read them); `history`: unsaved rows to
-    insert with the payment's."""
+    insert with the payment's; `wallet_id`: the buyer's wallet if known (None: read it)."""
     if order.payment_status != Order.PaymentStatus.UNPAID or order.status in (
         Order.Status.PAID,
         Order.Status.PROCESSING,
@@ -1024,6 +1029,7 @@ def _pay(
             method=method,
             coupon_ids=tuple(coupon_ids or ()),
             order_held=True,  # locked or just inserted, and unpaid (checked above)
+            wallet_id=wallet_id,
         )
     else:
         charge = Charge(balance=ZERO, credit=ZERO, coupon=ZERO)

@@ -3,11 +3,11 @@
 
 The statements of a paid order no one supervises (an image), in order: the spec (with
 its version, product, seller, prices and attributes: `orders.selectors.spec_for_checkout`);
-BEGIN; the buyer's row locked (with whose test account it is); one read
+BEGIN; the buyer's row locked (with whose test account it is and the wallet's id); one read
 (`orders.services.checkout_read`): the product as it is now with its regions, the spec's
 sales row (limits), the private offer and the order the idempotency key made; the
 order inserted (a repeated key writes nothing: ON CONFLICT DO NOTHING, no savepoint); the
-stock taken; the agreement; the wallet; the balance taken (returning what is left); the
+stock taken; the agreement; the balance taken (returning what is left); the
 ledger entry; the subscription; the order's one UPDATE; the history rows of the order
 and the subscription in one INSERT; COMMIT. The rows are written by
 `marketplace.core.rawsave` (statements built once, prepared on PostgreSQL).
@@ -45,7 +45,7 @@ ORDERS = "/api/buyer/orders/"
 # The API request: the checkout statements above (the authentication is the test
 # client's force_authenticate: no query). SQLite and PostgreSQL send the same ones.
 # An order no one supervises (an image):
-CHECKOUT_QUERIES = 15
+CHECKOUT_QUERIES = 14
 # A supervised one (a licence code): its case, log row, chain head, notification.
 SUPERVISED_CHECKOUT_QUERIES = CHECKOUT_QUERIES + 4
 
