@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -117,7 +116,11 @@ def fetch(sql: str, params: Sequence, *, prepare: bool = False) -> list[tuple]:
     lives), so that a query that takes the planner longer than the executor (joins and
     subqueries fetching one product) is planned once per connection, not per request.
     Logged like any query (Django's query log, the tests' query counts)."""
-    with _cursor(sql, params, prepare) as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # see Columns.build
+    if prepare and db.vendor == "postgresql":
+        return _run_prepared(db, sql, params).fetchall()
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -127,31 +130,39 @@ def execute(sql: str, params: Sequence, *, prepare: bool = False) -> int:
     UPDATE on every API request) costs neither the ORM's query building nor a plan.
     Parameters are the database's values: adapt datetimes with the field's
     `get_db_prep_value(value, connection)` as the ORM would (SQLite stores text)."""
-    with _cursor(sql, params, prepare) as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    if prepare and db.vendor == "postgresql":
+        return _run_prepared(db, sql, params).rowcount
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
-@contextmanager
-def _cursor(sql: str, params: Sequence, prepare: bool) -> Iterator:
-    """A cursor that has run `sql` (prepared on PostgreSQL if asked), logged when
-    Django logs queries."""
-    db = connections[DEFAULT_DB_ALIAS]  # see Columns.build
-    if not (prepare and db.vendor == "postgresql"):
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            yield cursor
-        return
-    from django.db.backends.postgresql.base import ServerBindingCursor
+def _run_prepared(db: BaseDatabaseWrapper, sql: str, params: Sequence):
+    """The connection's one server-binding cursor, having run `sql` as a prepared
+    statement (its results are read before the next statement runs: `fetch` and
+    `execute` read them at once). One cursor per connection, not one per statement:
+    a checkout sends a dozen of these (README › Performance: checkout). Database errors
+    come out as Django's (IntegrityError, ...), and the statement is logged when Django
+    logs queries."""
+    if db.connection is None:
+        db.ensure_connection()
+    raw = db.connection
+    kept = getattr(db, "_rawload_cursor", None)
+    if kept is None or kept[0] is not raw or kept[1].closed:
+        from django.db.backends.postgresql.base import ServerBindingCursor
 
-    db.ensure_connection()
-    started = time.monotonic()
-    with db.wrap_database_errors, ServerBindingCursor(db.connection) as cursor:
+        kept = db._rawload_cursor = (raw, ServerBindingCursor(raw))
+    cursor = kept[1]
+    logged = db.queries_logged
+    started = time.monotonic() if logged else 0.0
+    with db.wrap_database_errors:
         cursor.execute(sql, params, prepare=True)
-        yield cursor
-    if db.queries_logged:
+    if logged:
         db.queries_log.append(
             {"sql": f"{sql} -- {list(params)!r}", "time": f"{time.monotonic() - started:.3f}"}
         )
+    return cursor
 
 
 def related(instance: Model, name: str, value: Model | None) -> None:

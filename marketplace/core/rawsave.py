@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 
@@ -53,7 +53,7 @@ def _insert_sql(model: type[Model], vendor: str, with_pk: bool, rows: int, ignor
     _check(model)
     meta = model._meta
     fields = [f for f in meta.local_concrete_fields if with_pk or f is not meta.auto_field]
-    q = connection.ops.quote_name
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
     columns = ", ".join(q(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     conflict = " ON CONFLICT DO NOTHING" if ignore else ""
@@ -68,18 +68,19 @@ def insert(obj: Model, *, ignore_conflicts: bool = False) -> bool:
     """INSERT `obj` as a new row, as `obj.save()` would, and set its primary key.
     `ignore_conflicts`: a row a unique constraint refuses is not written (no error, no
     savepoint needed): False is returned and `obj` stays unsaved."""
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: its proxy costs per use
     model = type(obj)
     with_pk = obj.pk is not None
-    sql, fields = _insert_sql(model, connection.vendor, with_pk, 1, ignore_conflicts)
+    sql, fields = _insert_sql(model, db.vendor, with_pk, 1, ignore_conflicts)
     obj._prepare_related_fields_for_save(operation_name="save")
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
     rows = rawload.fetch(sql, values, prepare=True)
     if not rows:
         return False
     if not with_pk:
         obj.pk = rows[0][0]
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
     return True
 
 
@@ -91,22 +92,23 @@ def insert_many(objs: Sequence[Model]) -> None:
     through `bulk_create`: a prepared statement per row count would not pay."""
     if not objs:
         return
+    db = connections[DEFAULT_DB_ALIAS]
     model = type(objs[0])
     if len(objs) > MANY:
         model._default_manager.bulk_create(objs)
         return
-    sql, fields = _insert_sql(model, connection.vendor, False, len(objs), False)
+    sql, fields = _insert_sql(model, db.vendor, False, len(objs), False)
     values = []
     for obj in objs:
         if type(obj) is not model or obj.pk is not None:
             raise TypeError("insert_many: new rows of one model")
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        values.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+        values.extend(f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields)
     rows = rawload.fetch(sql, values, prepare=True)
     for obj, (pk,) in zip(objs, rows, strict=True):
         obj.pk = pk
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
 @cache
@@ -119,7 +121,7 @@ def _update_sql(model: type[Model], vendor: str, names: tuple[str, ...]) -> tupl
     for f in fields:
         if not f.concrete or f.primary_key or f.model is not model:
             raise TypeError(f"{meta.label}.{f.name}: not a column of its own table")
-    q = connection.ops.quote_name
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
     sets = ", ".join(f"{q(f.column)} = %s" for f in fields)
     sql = f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"  # noqa: S608
     return sql, fields
@@ -128,8 +130,9 @@ def _update_sql(model: type[Model], vendor: str, names: tuple[str, ...]) -> tupl
 def update(obj: Model, fields: Sequence[str]) -> int:
     """UPDATE the columns `fields` of `obj`'s row, as `obj.save(update_fields=fields)`
     would (auto_now fields named are set now); returns the rows changed (0: none)."""
-    sql, found = _update_sql(type(obj), connection.vendor, tuple(fields))
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, found = _update_sql(type(obj), db.vendor, tuple(fields))
     obj._prepare_related_fields_for_save(operation_name="save", fields=found)
-    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in found]
-    values.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
+    values = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in found]
+    values.append(obj._meta.pk.get_db_prep_value(obj.pk, db))
     return rawload.execute(sql, values, prepare=True)
