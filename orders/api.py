@@ -11,6 +11,8 @@ instead of 201) and changes nothing. Refusals are JSON `{"detail": message}` wit
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -92,6 +94,80 @@ class BuyerOrderIn(serializers.Serializer):
         default=None,
         help_text="Pay at once, in the same transaction: if the payment fails, no order is placed.",
     )
+
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _plain_text(value, max_length: int) -> bool:
+    # What CharField keeps as it is: no surrounding spaces to trim, no control, NUL or
+    # surrogate characters (isprintable refuses them), within its length.
+    return (
+        type(value) is str
+        and len(value) <= max_length
+        and value.isprintable()
+        and value == value.strip()
+    )
+
+
+def _whole(value, low: int | None = None, high: int | None = None) -> bool:
+    return type(value) is int and (low is None or value >= low) and (high is None or value <= high)
+
+
+def fast_order_input(data) -> dict | None:
+    """`BuyerOrderIn(data=data).validated_data` for the plain shape most clients send
+    (JSON numbers and strings as declared, no attributes, vouchers or coupons), without
+    building the serializer's fields (a third of a millisecond per checkout: README ›
+    Performance: checkout); None for anything else, which the serializer then judges,
+    with its messages. A test holds the two together over valid and invalid bodies
+    (tests/orders/test_order_input.py)."""
+    if type(data) is not dict or not data.keys() <= _INPUT_KEYS:
+        return None
+    product, code = data.get("product"), data.get("spec_code")
+    quantity, periods = data.get("quantity", 1), data.get("periods", 1)
+    period, region = data.get("period", ""), data.get("region", "")
+    attributes, vouchers = data.get("attributes", {}), data.get("voucher_grant_ids", [])
+    accepted, pay = data.get("agreement_accepted"), data.get("pay")
+    if not (
+        _whole(product, 1, limits.MAX_ID)
+        and type(code) is str
+        and len(code) <= 40
+        and _SLUG.fullmatch(code)
+        and _whole(quantity)
+        and _whole(periods)
+        and _plain_text(period, 10)
+        and _plain_text(region, 50)
+        and attributes == {}
+        and type(attributes) is dict
+        and vouchers == []
+        and type(vouchers) is list
+        and type(accepted) is bool
+    ):
+        return None
+    if pay is not None:
+        if type(pay) is not dict or not pay.keys() <= {"method", "coupon_ids"}:
+            return None
+        method, coupons = pay.get("method", "balance"), pay.get("coupon_ids", [])
+        if type(method) is not str or method not in PAYMENT_METHODS:
+            return None
+        if type(coupons) is not list or coupons:
+            return None
+        pay = {"method": method, "coupon_ids": []}
+    return {
+        "product": product,
+        "spec_code": code,
+        "quantity": quantity,
+        "period": period,
+        "periods": periods,
+        "attributes": {},
+        "region": region,
+        "voucher_grant_ids": [],
+        "agreement_accepted": accepted,
+        "pay": pay,
+    }
+
+
+_INPUT_KEYS = frozenset(BuyerOrderIn().fields)
 
 
 # --- output --------------------------------------------------------------------------------
@@ -212,9 +288,11 @@ class BuyerOrderList(APIView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        serializer = BuyerOrderIn(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = fast_order_input(request.data)
+        if data is None:
+            serializer = BuyerOrderIn(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
         spec = selectors.spec_for_checkout(
             product_id=data["product"], spec_code=data["spec_code"], buyer=request.user
         )

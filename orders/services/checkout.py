@@ -283,9 +283,13 @@ def _check_buyer_allowed(
 
 
 def _check_already_subscribed(*, buyer, product: Product, spec: Spec, kind: str) -> None:
-    held = Subscription.objects.filter(buyer=buyer, product=product, status__in=HELD_SUBSCRIPTION)
+    def held():  # built only where a rule applies (building a query costs)
+        return Subscription.objects.filter(
+            buyer=buyer, product=product, status__in=HELD_SUBSCRIPTION
+        )
+
     if kind == Order.Kind.TRIAL:
-        if held.exists():
+        if held().exists():
             raise AlreadySubscribed(
                 _("You have already subscribed to this product: a trial is for new users.")
             )
@@ -295,7 +299,7 @@ def _check_already_subscribed(*, buyer, product: Product, spec: Spec, kind: str)
         and product.delivery_type in ONE_SUBSCRIPTION_TYPES
         and spec.billing_mode == BillingMode.PERIOD
     ):
-        if held.filter(billing_mode=BillingMode.PERIOD, is_trial=False).exists():
+        if held().filter(billing_mode=BillingMode.PERIOD, is_trial=False).exists():
             raise AlreadySubscribed(
                 _(
                     "You have already subscribed to this product: renew or upgrade your "
