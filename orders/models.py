@@ -85,14 +85,20 @@ class Subscription(ChoiceLabels, models.Model):
         RELEASED = "released", _("Released")
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
 
+    # No index of their own: the composite indexes in Meta lead with them.
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="subscriptions",
         verbose_name=_("buyer"),
+        db_index=False,
     )
     seller = models.ForeignKey(
-        Seller, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("seller")
+        Seller,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("seller"),
+        db_index=False,
     )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("product")
@@ -100,7 +106,7 @@ class Subscription(ChoiceLabels, models.Model):
     spec = models.ForeignKey(
         Spec, on_delete=models.PROTECT, related_name="+", verbose_name=_("spec")
     )
-    spec_code = models.SlugField(_("spec code"), max_length=40)
+    spec_code = models.SlugField(_("spec code"), max_length=40, db_index=False)
     spec_name = models.CharField(_("spec"), max_length=100)
     delivery_type = models.CharField(
         _("delivery type"), max_length=20, choices=DeliveryType.choices
@@ -131,7 +137,9 @@ class Subscription(ChoiceLabels, models.Model):
     repurchase_threshold_amount = models.PositiveBigIntegerField(
         _("repurchase at amount left"), null=True, blank=True
     )
-    repurchase_spec_code = models.SlugField(_("repurchase spec"), max_length=40, blank=True)
+    repurchase_spec_code = models.SlugField(
+        _("repurchase spec"), max_length=40, blank=True, db_index=False
+    )
     repurchase_failure = models.CharField(_("last repurchase failure"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -212,17 +220,28 @@ class Order(ChoiceLabels, models.Model):
         choices=PaymentStatus.choices,
         default=PaymentStatus.UNPAID,
     )
+    # No index of their own (db_index=False): the composite indexes in Meta lead with
+    # them (every order written pays for each index it has).
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="orders",
         verbose_name=_("buyer"),
+        db_index=False,
     )
     seller = models.ForeignKey(
-        Seller, on_delete=models.PROTECT, related_name="orders", verbose_name=_("seller")
+        Seller,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("seller"),
+        db_index=False,
     )
     product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="orders", verbose_name=_("product")
+        Product,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("product"),
+        db_index=False,
     )
     spec = models.ForeignKey(
         Spec, on_delete=models.PROTECT, related_name="+", verbose_name=_("spec")
@@ -238,7 +257,7 @@ class Order(ChoiceLabels, models.Model):
     # Snapshot at order time.
     product_name = models.CharField(_("product"), max_length=120)
     version_number = models.PositiveIntegerField(_("product version"))
-    spec_code = models.SlugField(_("spec code"), max_length=40)
+    spec_code = models.SlugField(_("spec code"), max_length=40, db_index=False)
     spec_name = models.CharField(_("spec"), max_length=100)
     delivery_type = models.CharField(
         _("delivery type"), max_length=20, choices=DeliveryType.choices
@@ -292,7 +311,9 @@ class Order(ChoiceLabels, models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     repaid_at = models.DateTimeField(_("credit repaid at"), null=True, blank=True)
     # The upgrade's target (new spec) is `spec`; the spec it came from:
-    upgraded_from_spec_code = models.SlugField(_("upgraded from"), max_length=40, blank=True)
+    upgraded_from_spec_code = models.SlugField(
+        _("upgraded from"), max_length=40, blank=True, db_index=False
+    )
 
     class Meta:
         verbose_name = _("order")
