@@ -158,10 +158,9 @@ def _entry(
         raise DomainError(_("This payment movement was already recorded.")) from exc
 
 
-def _add_to_balance(wallet_id: int, amount: Decimal) -> Decimal | None:
-    """The conditional UPDATE of the balance (never below zero), returning the balance
-    after it in the same statement (PostgreSQL and SQLite ≥ 3.35 both have RETURNING;
-    the ORM's update() can't return it); None when the WHERE clause refused."""
+def _balance_sql(wallet_id: int, amount: Decimal) -> tuple[str, list]:
+    """The conditional UPDATE of the balance (never below zero) returning the balance
+    after it, with its parameters."""
     ops = connection.ops
     table = ops.quote_name(Wallet._meta.db_table)  # the model's own name; values are params
     sql = f"UPDATE {table} SET balance = balance + %s, updated_at = %s WHERE id = %s"  # noqa: S608
@@ -169,7 +168,15 @@ def _add_to_balance(wallet_id: int, amount: Decimal) -> Decimal | None:
     if amount < 0:
         sql += " AND balance >= %s"
         params.append(-amount)
-    rows = rawload.fetch(sql + " RETURNING balance", params, prepare=True)
+    return sql + " RETURNING balance", params
+
+
+def _add_to_balance(wallet_id: int, amount: Decimal) -> Decimal | None:
+    """The conditional UPDATE of the balance (never below zero), returning the balance
+    after it in the same statement (PostgreSQL and SQLite ≥ 3.35 both have RETURNING;
+    the ORM's update() can't return it); None when the WHERE clause refused."""
+    sql, params = _balance_sql(wallet_id, amount)
+    rows = rawload.fetch(sql, params, prepare=True)
     if not rows:
         return None
     row = rows[0]
@@ -180,7 +187,32 @@ def _add_to_balance(wallet_id: int, amount: Decimal) -> Decimal | None:
 def move_balance(
     wallet_id: int, amount: Decimal, *, kind: str, key: str, savepoint: bool = True, **kw
 ) -> LedgerEntry:
-    """Add `amount` (signed) to the balance; never below zero (InsufficientFunds)."""
+    """Add `amount` (signed) to the balance; never below zero (InsufficientFunds). On
+    PostgreSQL the UPDATE and its ledger entry are one statement (`rawsave.insert_with`):
+    a payment's hottest pair, and a duplicate entry key rolls the balance back with it."""
+    if connection.vendor == "postgresql":
+        entry = LedgerEntry(
+            wallet_id=wallet_id,
+            account=Account.BALANCE,
+            kind=kind,
+            amount=amount,
+            balance_after=ZERO,  # what the UPDATE leaves (taken from it)
+            key=key,
+            **kw,
+        )
+        sql, params = _balance_sql(wallet_id, amount)
+        try:
+            with transaction.atomic(savepoint=savepoint):
+                written = rawsave.insert_with(
+                    entry, before=sql, params=params, taken={"balance_after": "balance"}
+                )
+        except IntegrityError as exc:
+            raise DomainError(_("This payment movement was already recorded.")) from exc
+        if not written:
+            raise InsufficientFunds(
+                _("Your balance is not enough to pay %(amount)s.") % {"amount": -amount}
+            )
+        return entry
     after = _add_to_balance(wallet_id, amount)
     if after is None:
         raise InsufficientFunds(

@@ -30,7 +30,7 @@ from django.db.models.signals import post_save, pre_save
 
 from marketplace.core import rawload
 
-__all__ = ["MANY", "insert", "insert_many", "update"]
+__all__ = ["MANY", "insert", "insert_many", "insert_with", "update"]
 
 MANY = 16  # insert_many: rows in one hand-built statement; more go through bulk_create
 
@@ -136,3 +136,47 @@ def update(obj: Model, fields: Sequence[str]) -> int:
     values = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in found]
     values.append(obj._meta.pk.get_db_prep_value(obj.pk, db))
     return rawload.execute(sql, values, prepare=True)
+
+
+def insert_with(obj: Model, *, before: str, params: Sequence, taken: dict[str, str]) -> bool:
+    """PostgreSQL only: run `before` (an UPDATE ... RETURNING, say) and INSERT `obj` in
+    the same statement, the fields named in `taken` getting the columns `before`
+    returned (field name -> returned column): `WITH b AS (<before>) INSERT ... SELECT
+    ... FROM b`. One round trip for a change and the row that records it (a balance and
+    its ledger entry). False, and nothing inserted, when `before` returned no row;
+    else `obj` has its primary key and the taken values."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        raise TypeError("insert_with needs PostgreSQL (a data-modifying WITH)")
+    model = type(obj)
+    sql, fields = _insert_with_sql(model, db.vendor, before, tuple(sorted(taken.items())))
+    obj._prepare_related_fields_for_save(operation_name="save")
+    values = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields if f.name not in taken]
+    rows = rawload.fetch(sql, [*params, *values], prepare=True)
+    if not rows:
+        return False
+    obj.pk = rows[0][0]
+    for (name, _column), value in zip(sorted(taken.items()), rows[0][1:], strict=True):
+        setattr(obj, model._meta.get_field(name).attname, value)
+    obj._state.adding = False
+    obj._state.db = db.alias
+    return True
+
+
+@cache
+def _insert_with_sql(model: type[Model], vendor: str, before: str, taken: tuple) -> tuple:
+    _check(model)
+    meta = model._meta
+    from_before = dict(taken)
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    picked = ", ".join(
+        f"b.{q(from_before[f.name])}" if f.name in from_before else "%s" for f in fields
+    )
+    returned = ", ".join(q(meta.get_field(name).column) for name, _column in taken)
+    sql = (
+        f"WITH b AS ({before}) INSERT INTO {q(meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {picked} FROM b RETURNING {q(meta.pk.column)}, {returned}"
+    )
+    return sql, fields

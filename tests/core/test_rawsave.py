@@ -83,3 +83,47 @@ def test_models_it_cannot_stand_in_for_are_refused():
         rawsave.update(CaseLog(pk=1, seq=1), ["seq"])
     with pytest.raises(TypeError, match="column"):
         rawsave.update(Notification(pk=1), ["id"])
+
+
+@pytest.mark.postgres
+def test_insert_with_takes_values_from_the_statement_before_it():
+    """One statement: the UPDATE's returned value goes into the row; when the UPDATE
+    changes nothing, nothing is inserted."""
+    from decimal import Decimal
+
+    from buyers.models import LedgerEntry
+    from tests.factories.buyers import WalletFactory
+
+    wallet = WalletFactory(balance=Decimal("10.00"))
+    before = "UPDATE buyers_wallet SET balance = balance - %s WHERE id = %s AND balance >= %s "
+    before += "RETURNING balance"
+
+    def entry(key):
+        return LedgerEntry(
+            wallet=wallet,
+            account="balance",
+            kind="payment",
+            amount=Decimal("-4.00"),
+            balance_after=Decimal("0.00"),
+            key=key,
+        )
+
+    params = [Decimal("4.00"), wallet.pk, Decimal("4.00")]
+    first = entry("k-1")
+    with CaptureQueriesContext(connection) as queries:
+        assert rawsave.insert_with(
+            first, before=before, params=params, taken={"balance_after": "balance"}
+        )
+    assert len(queries) == 1
+    assert first.balance_after == Decimal("6.00")
+    assert LedgerEntry.objects.get(pk=first.pk).balance_after == Decimal("6.00")
+    rawsave.insert_with(
+        entry("k-2"), before=before, params=params, taken={"balance_after": "balance"}
+    )
+    refused = entry("k-3")  # 2.00 left: the UPDATE refuses, so does the INSERT
+    assert not rawsave.insert_with(
+        refused, before=before, params=params, taken={"balance_after": "balance"}
+    )
+    assert refused.pk is None and not LedgerEntry.objects.filter(key="k-3").exists()
+    wallet.refresh_from_db()
+    assert wallet.balance == Decimal("2.00")
