@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from orders.services.history import history_row, history_save
 from ..flows import DELIVERY_NODES, Role, flow_for_order, get_flow, is_supervised
 from ..models import Case
 from .engine import MAX_TEXT, act, set_fields
-from .log import log_append
+from .log import log_row
 from .notify import notify_opened
 
 # --- opening ---------------------------------------------------------------------------------
@@ -74,8 +74,9 @@ def _start_processing(order: Order) -> list:
 def _open(order: Order) -> tuple[Case, list]:
     """Insert the case of supervised `order` with its first log row and tell whoever acts
     first; the order's move to processing is returned unsaved (`_start_processing`).
-    Three statements (the case, its log row, its chain head) and the notification's one,
-    plus one read when the order came without its spec, seller and buyer loaded."""
+    Three statements (the case, its log row, its chain head: two on PostgreSQL) and the
+    notification's one, plus one read when the order came without its spec, seller and
+    buyer loaded."""
     template, days, seller_user_id, buyer_mobile = _order_facts(order)
     flow = get_flow(flow_for_order(order, flow_template=template or ""))
     now = timezone.now()
@@ -99,8 +100,9 @@ def _open(order: Order) -> tuple[Case, list]:
         case.due_at = now + dt.timedelta(days=case.delivery_days)
     rawsave.insert(case)
     # The first row of the chain: its previous hash is "" (a new case), its hash is
-    # computed from the values in memory.
-    log_append(
+    # computed from the values in memory. The case's chain head and the row go in
+    # together: one statement on PostgreSQL (`rawsave.insert_with`), two elsewhere.
+    row = log_row(
         case,
         actor=None,
         role=Role.SYSTEM,
@@ -109,7 +111,17 @@ def _open(order: Order) -> tuple[Case, list]:
         data={"order": order.number, "flow": flow.code},
         now=now,
     )
-    rawsave.update(case, ["log_count", "log_head"])
+    if connection.vendor == "postgresql":
+        rawsave.insert_with(
+            row,
+            before="UPDATE supervision_case SET log_count = %s, log_head = %s "
+            "WHERE id = %s RETURNING id",
+            params=[case.log_count, case.log_head, case.pk],
+            taken={"case": "id"},
+        )
+    else:
+        rawsave.insert(row)
+        rawsave.update(case, ["log_count", "log_head"])
     rows = _start_processing(order)
     notify_opened(case, seller_user_id=seller_user_id)
     return case, rows
