@@ -30,7 +30,7 @@ from django.db.models.signals import post_save, pre_save
 
 from marketplace.core import rawload
 
-__all__ = ["MANY", "insert", "insert_many", "insert_with", "update"]
+__all__ = ["MANY", "insert", "insert_many", "insert_pair", "insert_with", "update"]
 
 MANY = 16  # insert_many: rows in one hand-built statement; more go through bulk_create
 
@@ -150,8 +150,9 @@ def insert_with(obj: Model, *, before: str, params: Sequence, taken: dict[str, s
         raise TypeError("insert_with needs PostgreSQL (a data-modifying WITH)")
     model = type(obj)
     sql, fields = _insert_with_sql(model, db.vendor, before, tuple(sorted(taken.items())))
-    obj._prepare_related_fields_for_save(operation_name="save")
-    values = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields if f.name not in taken]
+    own = [f for f in fields if f.name not in taken]
+    obj._prepare_related_fields_for_save(operation_name="save", fields=own)
+    values = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in own]
     rows = rawload.fetch(sql, [*params, *values], prepare=True)
     if not rows:
         return False
@@ -160,6 +161,31 @@ def insert_with(obj: Model, *, before: str, params: Sequence, taken: dict[str, s
         setattr(obj, model._meta.get_field(name).attname, value)
     obj._state.adding = False
     obj._state.db = db.alias
+    return True
+
+
+def insert_pair(parent: Model, child: Model, *, link: str, ignore_conflicts: bool = False) -> bool:
+    """INSERT `parent` and `child`, whose foreign key `link` gets the parent's new primary
+    key (leave it unset): one statement on PostgreSQL (`insert_with`), two elsewhere.
+    `ignore_conflicts` as for `insert`: when a unique constraint refuses the parent,
+    neither row is written and False is returned."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        if not insert(parent, ignore_conflicts=ignore_conflicts):
+            return False
+        setattr(child, link, parent)
+        insert(child)
+        return True
+    sql, fields = _insert_sql(type(parent), db.vendor, parent.pk is not None, 1, ignore_conflicts)
+    parent._prepare_related_fields_for_save(operation_name="save")
+    values = [f.get_db_prep_save(f.pre_save(parent, True), db) for f in fields]
+    taken = {link: parent._meta.pk.column}
+    if not insert_with(child, before=sql, params=values, taken=taken):
+        return False
+    parent.pk = getattr(child, child._meta.get_field(link).attname)
+    parent._state.adding = False
+    parent._state.db = db.alias
+    setattr(child, link, parent)
     return True
 
 

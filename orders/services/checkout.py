@@ -915,7 +915,18 @@ def _place(
             subscription.spec_code if subscription and quote.kind == Order.Kind.UPGRADE else ""
         ),
     )
-    if not rawsave.insert(order, ignore_conflicts=True):
+    agreement = SignedAgreement(
+        buyer=buyer,
+        seller_id=product.seller_id,
+        product=product,
+        product_name=version.name,
+        version_number=version.number,
+        kind=quote.agreement_kind,
+        text=quote.agreement_text,
+        signed_at=now,
+    )
+    # The order and its signed agreement: one statement on PostgreSQL.
+    if not rawsave.insert_pair(order, agreement, link="order", ignore_conflicts=True):
         # Another request with the same key won the race (the buyer lock makes this rare:
         # SQLite, or a key reused across buyers' sessions): answer with its order. (No
         # savepoint: the conflict wrote nothing and raised nothing.)
@@ -927,19 +938,6 @@ def _place(
         stock_take(product=product, spec_code=spec.code, quantity=quantity)
     if grant_ids:
         order.voucher_grants.set(grant_ids)
-    rawsave.insert(
-        SignedAgreement(
-            order=order,
-            buyer=buyer,
-            seller_id=product.seller_id,
-            product=product,
-            product_name=version.name,
-            version_number=version.number,
-            kind=quote.agreement_kind,
-            text=quote.agreement_text,
-            signed_at=now,
-        )
-    )
     return _Placed(
         order=order,
         created=True,

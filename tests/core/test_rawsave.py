@@ -127,3 +127,38 @@ def test_insert_with_takes_values_from_the_statement_before_it():
     assert refused.pk is None and not LedgerEntry.objects.filter(key="k-3").exists()
     wallet.refresh_from_db()
     assert wallet.balance == Decimal("2.00")
+
+
+def test_insert_pair_writes_both_or_neither():
+    """The order and its agreement: the child gets the parent's new key; a parent a
+    unique constraint refuses (a repeated idempotency key) leaves both unwritten."""
+    from orders.models import SignedAgreement
+    from tests.factories.orders import OrderFactory
+
+    earlier = OrderFactory(idempotency_key="k-1")
+    product, buyer = earlier.product, earlier.buyer
+
+    def pair(key):
+        order = OrderFactory.build(
+            buyer=buyer, product=product, spec=earlier.spec, idempotency_key=key
+        )
+        agreement = SignedAgreement(
+            buyer=buyer,
+            seller_id=product.seller_id,
+            product=product,
+            product_name="P",
+            version_number=1,
+            kind=SignedAgreement.Kind.AGREEMENT,
+            text="terms",
+            signed_at=timezone.now(),
+        )
+        return order, agreement
+
+    order, agreement = pair("k-2")
+    assert rawsave.insert_pair(order, agreement, link="order", ignore_conflicts=True)
+    assert order.pk and agreement.order_id == order.pk and agreement.order is order
+    assert SignedAgreement.objects.get(pk=agreement.pk).order_id == order.pk
+    again, second = pair("k-1")  # the key `earlier` holds
+    assert not rawsave.insert_pair(again, second, link="order", ignore_conflicts=True)
+    assert again.pk is None and second.pk is None
+    assert SignedAgreement.objects.count() == 1

@@ -6,10 +6,11 @@ its version, product, seller, prices and attributes: `orders.selectors.spec_for_
 BEGIN; the buyer's row locked (with whose test account it is and the wallet's id); one read
 (`orders.services.checkout_read`): the product as it is now with its regions, the spec's
 sales row (limits), the private offer and the order the idempotency key made; the
-order inserted (a repeated key writes nothing: ON CONFLICT DO NOTHING, no savepoint); the
-stock taken; the agreement; the balance taken and its ledger entry (one statement on
-PostgreSQL, `core.rawsave.insert_with`); the subscription; the order's one UPDATE; the
-history rows of the order and the subscription in one INSERT; COMMIT. The rows are written by
+order inserted (a repeated key writes nothing: ON CONFLICT DO NOTHING, no savepoint) and
+the agreement (one statement on PostgreSQL, `core.rawsave.insert_pair`); the stock taken;
+the balance taken and its ledger entry (one statement on PostgreSQL,
+`core.rawsave.insert_with`); the subscription; the order's one UPDATE; the history rows
+of the order and the subscription in one INSERT; COMMIT. The rows are written by
 `marketplace.core.rawsave` (statements built once, prepared on PostgreSQL).
 
 A supervised order (licence code, SaaS by period, …: `supervision.flows.is_supervised`)
@@ -45,10 +46,11 @@ pytestmark = pytest.mark.django_db
 
 ORDERS = "/api/buyer/orders/"
 # The API request: the checkout statements above (the authentication is the test
-# client's force_authenticate: no query). PostgreSQL takes the balance and writes its
-# ledger entry in one statement (a data-modifying WITH), SQLite in two.
+# client's force_authenticate: no query). PostgreSQL writes the order with its agreement
+# and takes the balance with its ledger entry in one statement each (a data-modifying
+# WITH), SQLite in two each.
 # An order no one supervises (an image):
-CHECKOUT_QUERIES = 13 if connection.vendor == "postgresql" else 14
+CHECKOUT_QUERIES = 12 if connection.vendor == "postgresql" else 14
 # A supervised one (a licence code): its case, log row, chain head (with the log row
 # in one statement on PostgreSQL), notification.
 SUPERVISED_CHECKOUT_QUERIES = CHECKOUT_QUERIES + (3 if connection.vendor == "postgresql" else 4)
