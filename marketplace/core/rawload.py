@@ -145,6 +145,9 @@ def _run_prepared(db: BaseDatabaseWrapper, sql: str, params: Sequence):
     a checkout sends a dozen of these (README › Performance: checkout). Database errors
     come out as Django's (IntegrityError, ...), and the statement is logged when Django
     logs queries."""
+    # As Django's own cursors: the kept connection is checked once per request (a
+    # restarted database costs one failed check, not a failed request), then opened.
+    db.close_if_health_check_failed()
     if db.connection is None:
         db.ensure_connection()
     raw = db.connection
