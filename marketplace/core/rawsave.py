@@ -30,7 +30,15 @@ from django.db.models.signals import post_save, pre_save
 
 from marketplace.core import rawload
 
-__all__ = ["MANY", "insert", "insert_many", "insert_pair", "insert_with", "update"]
+__all__ = [
+    "MANY",
+    "insert",
+    "insert_many",
+    "insert_pair",
+    "insert_with",
+    "update",
+    "update_and_insert_many",
+]
 
 MANY = 16  # insert_many: rows in one hand-built statement; more go through bulk_create
 
@@ -92,11 +100,16 @@ def insert_many(objs: Sequence[Model]) -> None:
     through `bulk_create`: a prepared statement per row count would not pay."""
     if not objs:
         return
-    db = connections[DEFAULT_DB_ALIAS]
-    model = type(objs[0])
     if len(objs) > MANY:
-        model._default_manager.bulk_create(objs)
+        type(objs[0])._default_manager.bulk_create(objs)
         return
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, values = _insert_many_parts(objs, db)
+    _keys_set(objs, rawload.fetch(sql, values, prepare=True), db)
+
+
+def _insert_many_parts(objs: Sequence[Model], db) -> tuple[str, list]:
+    model = type(objs[0])
     sql, fields = _insert_sql(model, db.vendor, False, len(objs), False)
     values = []
     for obj in objs:
@@ -104,11 +117,31 @@ def insert_many(objs: Sequence[Model]) -> None:
             raise TypeError("insert_many: new rows of one model")
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
         values.extend(f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields)
-    rows = rawload.fetch(sql, values, prepare=True)
+    return sql, values
+
+
+def _keys_set(objs: Sequence[Model], rows: list, db) -> None:
     for obj, (pk,) in zip(objs, rows, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = db.alias
+
+
+def update_and_insert_many(obj: Model, fields: Sequence[str], objs: Sequence[Model]) -> None:
+    """`update(obj, fields)`, then `insert_many(objs)`: one statement on PostgreSQL
+    (`WITH u AS (UPDATE ...) INSERT ...`: a paid order's row and its history rows), two
+    elsewhere or for more than `MANY` rows."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or not objs or len(objs) > MANY:
+        update(obj, fields)
+        insert_many(objs)
+        return
+    update_sql, update_values = _update_parts(obj, fields, db)
+    insert_sql, insert_values = _insert_many_parts(objs, db)
+    rows = rawload.fetch(
+        f"WITH u AS ({update_sql}) {insert_sql}", [*update_values, *insert_values], prepare=True
+    )
+    _keys_set(objs, rows, db)
 
 
 @cache
@@ -130,12 +163,16 @@ def _update_sql(model: type[Model], vendor: str, names: tuple[str, ...]) -> tupl
 def update(obj: Model, fields: Sequence[str]) -> int:
     """UPDATE the columns `fields` of `obj`'s row, as `obj.save(update_fields=fields)`
     would (auto_now fields named are set now); returns the rows changed (0: none)."""
-    db = connections[DEFAULT_DB_ALIAS]
+    sql, values = _update_parts(obj, fields, connections[DEFAULT_DB_ALIAS])
+    return rawload.execute(sql, values, prepare=True)
+
+
+def _update_parts(obj: Model, fields: Sequence[str], db) -> tuple[str, list]:
     sql, found = _update_sql(type(obj), db.vendor, tuple(fields))
     obj._prepare_related_fields_for_save(operation_name="save", fields=found)
     values = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in found]
     values.append(obj._meta.pk.get_db_prep_value(obj.pk, db))
-    return rawload.execute(sql, values, prepare=True)
+    return sql, values
 
 
 def insert_with(obj: Model, *, before: str, params: Sequence, taken: dict[str, str]) -> bool:

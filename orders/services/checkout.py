@@ -1071,22 +1071,23 @@ def _pay(
     # they make (paid → processing) goes into this UPDATE, its history rows into the
     # same INSERT as the payment's (orders/hooks.py).
     rows.extend(run_paid_hooks(order))
-    rawsave.update(
-        order,
-        [
-            "payment_status",
-            "status",
-            "paid_balance",
-            "paid_credit",
-            "paid_coupon",
-            "paid_at",
-            "subscription",
-            "effective_at",
-            "ends_at",
-        ],
-    )
-    history_save(rows)
+    # The order's one UPDATE and every history row: one statement on PostgreSQL.
+    rawsave.update_and_insert_many(order, PAID_FIELDS, rows)
     return order
+
+
+# What paying sets on the order (with what the subscription and the paid hooks set).
+PAID_FIELDS = (
+    "payment_status",
+    "status",
+    "paid_balance",
+    "paid_credit",
+    "paid_coupon",
+    "paid_at",
+    "subscription",
+    "effective_at",
+    "ends_at",
+)
 
 
 def _cancel(order: Order, *, action: str, actor=None) -> Order:

@@ -162,3 +162,21 @@ def test_insert_pair_writes_both_or_neither():
     assert not rawsave.insert_pair(again, second, link="order", ignore_conflicts=True)
     assert again.pk is None and second.pk is None
     assert SignedAgreement.objects.count() == 1
+
+
+def test_update_and_insert_many_writes_both():
+    """The paid order's UPDATE and its history rows: one statement on PostgreSQL, two
+    on SQLite; the same rows either way, keys set in order."""
+    from marketplace.core.models import TransitionLog
+    from orders.services.history import history_row
+
+    row = Notification.objects.create(user=UserFactory(), template="t", key="k-9")
+    row.template = "paid"
+    history = [history_row(row, action=f"a{n}", to_state="x") for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        rawsave.update_and_insert_many(row, ["template"], history)
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert Notification.objects.get(pk=row.pk).template == "paid"
+    stored = list(TransitionLog.objects.filter(object_id=str(row.pk)).order_by("pk"))
+    assert [h.pk for h in history] == [h.pk for h in stored]
+    assert [h.action for h in stored] == ["a0", "a1", "a2"]

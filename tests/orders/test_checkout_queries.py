@@ -10,7 +10,8 @@ order inserted (a repeated key writes nothing: ON CONFLICT DO NOTHING, no savepo
 the agreement (one statement on PostgreSQL, `core.rawsave.insert_pair`); the stock taken;
 the balance taken and its ledger entry (one statement on PostgreSQL,
 `core.rawsave.insert_with`); the subscription; the order's one UPDATE; the history rows
-of the order and the subscription in one INSERT; COMMIT. The rows are written by
+of the order and the subscription in one INSERT (with the UPDATE, one statement on
+PostgreSQL); COMMIT. The rows are written by
 `marketplace.core.rawsave` (statements built once, prepared on PostgreSQL).
 
 A supervised order (licence code, SaaS by period, …: `supervision.flows.is_supervised`)
@@ -46,11 +47,11 @@ pytestmark = pytest.mark.django_db
 
 ORDERS = "/api/buyer/orders/"
 # The API request: the checkout statements above (the authentication is the test
-# client's force_authenticate: no query). PostgreSQL writes the order with its agreement
-# and takes the balance with its ledger entry in one statement each (a data-modifying
-# WITH), SQLite in two each.
+# client's force_authenticate: no query). PostgreSQL writes the order with its agreement,
+# takes the balance with its ledger entry and updates the paid order with its history
+# rows in one statement each (a data-modifying WITH), SQLite in two each.
 # An order no one supervises (an image):
-CHECKOUT_QUERIES = 12 if connection.vendor == "postgresql" else 14
+CHECKOUT_QUERIES = 11 if connection.vendor == "postgresql" else 14
 # A supervised one (a licence code): its case, log row, chain head (with the log row
 # in one statement on PostgreSQL), notification.
 SUPERVISED_CHECKOUT_QUERIES = CHECKOUT_QUERIES + (3 if connection.vendor == "postgresql" else 4)
