@@ -84,13 +84,10 @@ def _spec_on_sale(*, product_id: int, spec_code: str) -> Spec | None:
     )
     if not rows:
         return None
-    row = rows[0]
-    offset = 0
-    built = {}
-    for name, columns in _SPEC_JOIN:
-        built[name] = columns.build(row, offset)
-        offset += len(columns)
-    prices, attributes = row[offset:]
+    instances, (prices, attributes) = rawload.build_joined(
+        rows[0], (columns for _, columns in _SPEC_JOIN)
+    )
+    built = dict(zip((name for name, _ in _SPEC_JOIN), instances, strict=True))
     spec, version, product = built["spec"], built["version"], built["product"]
     rawload.related(spec, "version", version)
     rawload.related(version, "product", product)

@@ -537,12 +537,8 @@ def product_get_listed(*, product_id: int) -> Product | None:
     )
     if not rows:
         return None
-    row = rows[0]
-    offset = 0
-    built = {}
-    for name, columns in _PAGE_PRODUCT_JOIN:
-        built[name] = columns.build(row, offset)
-        offset += len(columns)
+    instances, rest = rawload.build_joined(rows[0], (columns for _, columns in _PAGE_PRODUCT_JOIN))
+    built = dict(zip((name for name, _ in _PAGE_PRODUCT_JOIN), instances, strict=True))
     (
         generation,
         specs,
@@ -554,7 +550,7 @@ def product_get_listed(*, product_id: int) -> Product | None:
         image_regions,
         shipping_regions,
         api_endpoints,
-    ) = row[offset:]
+    ) = rest
     product, version = built["product"], built["version"]
     product.catalog_generation = generation
     rawload.related(product, "seller", built["seller"])

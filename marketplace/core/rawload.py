@@ -81,6 +81,17 @@ class Columns:
         return [self.build(row, start) for row in rows]
 
 
+def build_joined(row: Sequence, joins: Iterable[Columns]) -> tuple[list, Sequence]:
+    """The instances of a row of `select(*joins, ...)`, one per `Columns` in order
+    (None for a LEFT JOIN that found nothing), and the row's values after them (the
+    JSON columns and expressions selected last)."""
+    built, offset = [], 0
+    for columns in joins:
+        built.append(columns.build(row, offset))
+        offset += len(columns)
+    return built, row[offset:]
+
+
 def json_rows(*columns: Columns, tail: str) -> str:
     """A subquery (correlated through `tail`'s WHERE, as a rule) giving the rows of
     `SELECT <columns> <tail>` as one JSON text, an array of arrays: the child rows of

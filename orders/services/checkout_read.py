@@ -87,17 +87,10 @@ def checkout_read(
     )
     if not rows:
         return None
-    row = rows[0]
-    at_col = 0
-    product = product_cols.build(row, at_col)
-    at_col += len(product_cols)
-    sales = sales_cols.build(row, at_col)
-    at_col += len(sales_cols)
-    offer = offer_cols.build(row, at_col)
-    at_col += len(offer_cols)
-    existing = order_cols.build(row, at_col)
-    at_col += len(order_cols)
-    regions = sorted(region_cols.build_all(rawload.from_json(row[at_col])), key=lambda r: r.code)
+    (product, sales, offer, existing), (region_rows,) = rawload.build_joined(
+        rows[0], (product_cols, sales_cols, offer_cols, order_cols)
+    )
+    regions = sorted(region_cols.build_all(rawload.from_json(region_rows)), key=lambda r: r.code)
     rawload.prefetched(product, "regions", regions)
     if sales is not None:
         rawload.related(sales, "product", product)
