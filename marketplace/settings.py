@@ -105,7 +105,15 @@ TEMPLATES = [
                 "marketplace.core.context_processors.navigation",
             ],
         },
-    }
+    },
+    {
+        # `templates/**/*.jinja`: the product page's body (marketplace/catalog/jinja.py)
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "marketplace.catalog.jinja.environment"},
+    },
 ]
 
 # --- Database: SQLite file by default, DATABASE_URL for PostgreSQL ---------------------
@@ -132,6 +140,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
+    # Django's backend, with a health check that asks the socket before it sends a
+    # `SELECT 1` (core/postgresql/base.py; README, "Performance: connections").
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "marketplace.core.postgresql"
     # psycopg prepares no statement by itself (as Django's default, None, which would
     # also refuse the ones asked for): only the hot reads that ask (core/rawload.py
     # `fetch(prepare=True)`) are prepared, once per connection.
@@ -191,7 +203,15 @@ if REDIS_URL:
         "default": {"BACKEND": "marketplace.core.cache_redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per process. Django's default of 300 entries is a few dozen catalog pages' worth:
+    # rendered product bodies, API details and cards (README › Performance: catalog
+    # pages) would evict each other at once. 20,000 entries of a few kB each.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env.int("LOCMEM_CACHE_MAX_ENTRIES", default=20_000)},
+        }
+    }
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -62,8 +62,8 @@ def pytest_runtest_teardown(item, nextitem):
     data migrations too; make them again (committed) for the tests that follow it in this
     process (the page crawl runs first under pytest-xdist, see below)."""
     yield
-    if not _transactional(item) or nextitem is None:
-        return
+    if not _transactional(item) or nextitem is None or item.get_closest_marker("skip"):
+        return  # (a skipped test had no database set up)
     from pytest_django.plugin import blocking_manager_key
 
     from marketplace.accounts.groups import ensure_operator_groups
