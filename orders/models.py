@@ -246,6 +246,7 @@ class Order(ChoiceLabels, models.Model):
     spec = models.ForeignKey(
         Spec, on_delete=models.PROTECT, related_name="+", verbose_name=_("spec")
     )
+    # Set on few orders, or later (NULL rows have no index entry: a partial index in Meta).
     subscription = models.ForeignKey(
         Subscription,
         on_delete=models.PROTECT,
@@ -253,6 +254,7 @@ class Order(ChoiceLabels, models.Model):
         blank=True,
         related_name="orders",
         verbose_name=_("purchased service"),
+        db_index=False,
     )
     # Snapshot at order time.
     product_name = models.CharField(_("product"), max_length=120)
@@ -271,6 +273,7 @@ class Order(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("region"),
+        db_index=False,
     )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     period = models.CharField(_("period"), max_length=10, blank=True)  # Price.Period
@@ -288,6 +291,7 @@ class Order(ChoiceLabels, models.Model):
         blank=True,
         related_name="orders",
         verbose_name=_("private offer"),
+        db_index=False,
     )
     voucher_grants = models.ManyToManyField(
         VoucherGrant, blank=True, related_name="orders", verbose_name=_("vouchers")
@@ -326,6 +330,20 @@ class Order(ChoiceLabels, models.Model):
             models.Index(fields=["status", "pay_by"]),
             models.Index(fields=["product", "buyer", "spec_code"]),
             models.Index(fields=["payment_status", "paid_at"]),
+            # The optional links, indexed where set (a lookup by one is never of NULL).
+            models.Index(
+                fields=["subscription"],
+                condition=models.Q(subscription__isnull=False),
+                name="order_subscription_set",
+            ),
+            models.Index(
+                fields=["region"], condition=models.Q(region__isnull=False), name="order_region_set"
+            ),
+            models.Index(
+                fields=["private_offer"],
+                condition=models.Q(private_offer__isnull=False),
+                name="order_offer_set",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -381,17 +399,20 @@ class SignedAgreement(models.Model):
     order = models.OneToOneField(
         Order, on_delete=models.PROTECT, related_name="signed_agreement", verbose_name=_("order")
     )
+    # No index of their own: the composite indexes in Meta lead with them.
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="signed_agreements",
         verbose_name=_("buyer"),
+        db_index=False,
     )
     seller = models.ForeignKey(
         Seller,
         on_delete=models.PROTECT,
         related_name="signed_agreements",
         verbose_name=_("seller"),
+        db_index=False,
     )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")

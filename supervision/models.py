@@ -55,16 +55,22 @@ class Case(ChoiceLabels, models.Model):
     order = models.OneToOneField(
         Order, on_delete=models.PROTECT, related_name="supervision_case", verbose_name=_("order")
     )
-    # Copies of the order's parties and product: the centers' lists filter on them with
-    # one index each, without a join to the orders table.
+    # Copies of the order's parties and product: the centers' lists filter on them
+    # without a join to the orders table, through the composite indexes in Meta, which
+    # lead with the seller or the buyer (so neither has an index of its own).
     seller = models.ForeignKey(
-        Seller, on_delete=models.PROTECT, related_name="supervision_cases", verbose_name=_("seller")
+        Seller,
+        on_delete=models.PROTECT,
+        related_name="supervision_cases",
+        verbose_name=_("seller"),
+        db_index=False,
     )
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="supervision_cases",
         verbose_name=_("buyer"),
+        db_index=False,
     )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
@@ -106,6 +112,7 @@ class Case(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("license code"),
+        db_index=False,  # indexed where set (Meta)
     )
     # Hardware flow.
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
@@ -136,6 +143,9 @@ class Case(ChoiceLabels, models.Model):
             models.Index(fields=["buyer", "node"], name="sup_case_buyer_node"),
             models.Index(fields=["node", "status"], name="sup_case_node_status"),
             models.Index(fields=["flow", "node"], name="sup_case_flow_node"),
+            models.Index(
+                fields=["license"], condition=Q(license__isnull=False), name="sup_case_license_set"
+            ),
             # The sweeps: overdue, hardware auto-acceptance, order completion.
             models.Index(
                 fields=["due_at"],
