@@ -9,6 +9,7 @@ process and sent as a prepared statement on PostgreSQL (`rawload.fetch`/`execute
     insert(order)                          # like order.save() of a new row: sets its pk
     insert(order, ignore_conflicts=True)   # False, and no pk, when a unique key refused it
     insert_many(history_rows)              # one INSERT of a few new rows, pks set
+    insert_all([order, agreement, *rows])  # rows of several models: one statement
     update(order, ["status", "paid_at"])   # like order.save(update_fields=[...])
 
 The values are what `save()` would send: each field's `pre_save` (auto_now,
@@ -33,6 +34,7 @@ from marketplace.core import rawload
 __all__ = [
     "MANY",
     "insert",
+    "insert_all",
     "insert_many",
     "insert_pair",
     "insert_with",
@@ -142,6 +144,51 @@ def update_and_insert_many(obj: Model, fields: Sequence[str], objs: Sequence[Mod
         f"WITH u AS ({update_sql}) {insert_sql}", [*update_values, *insert_values], prepare=True
     )
     _keys_set(objs, rows, db)
+
+
+def insert_all(objs: Sequence[Model]) -> None:
+    """INSERT new rows of several models, as `insert_many` would each run of rows of
+    one model (in list order), and set their primary keys. Rows that have their primary
+    key already (reserved from the table's sequence) are inserted with it. One statement
+    on PostgreSQL (`WITH g0 AS (INSERT ...), g1 AS (INSERT ...) SELECT ...`), one per run
+    elsewhere. Foreign keys between the rows must name keys known before (PostgreSQL
+    checks them at commit)."""
+    groups: list[list[Model]] = []
+    for obj in objs:
+        last = groups[-1] if groups else None
+        if last and type(last[0]) is type(obj) and (last[0].pk is None) == (obj.pk is None):
+            last.append(obj)
+        else:
+            groups.append([obj])
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or any(len(group) > MANY for group in groups):
+        for group in groups:
+            if group[0].pk is not None:
+                for obj in group:
+                    insert(obj)
+            else:
+                insert_many(group)
+        return
+    parts, values = [], []
+    for group in groups:
+        model = type(group[0])
+        sql, fields = _insert_sql(model, db.vendor, group[0].pk is not None, len(group), False)
+        for obj in group:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+            values.extend(f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields)
+        parts.append(sql)
+    ctes = ", ".join(f"g{n} AS ({sql})" for n, sql in enumerate(parts))
+    q = db.ops.quote_name
+    picked = " UNION ALL ".join(
+        f"SELECT {n} AS g, {q(type(group[0])._meta.pk.column)} AS pk FROM g{n}"  # noqa: S608
+        for n, group in enumerate(groups)
+    )
+    rows = rawload.fetch(f"WITH {ctes} {picked}", values, prepare=True)
+    keys: list[list] = [[] for _group in groups]
+    for n, pk in rows:
+        keys[n].append((pk,))
+    for group, group_keys in zip(groups, keys, strict=True):
+        _keys_set(group, group_keys, db)
 
 
 @cache

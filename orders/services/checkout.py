@@ -797,7 +797,15 @@ def order_checkout(
     the payment and the order are one (03 › Buying: "one transaction"); if the payment
     fails nothing was placed. A repeated idempotency key answers the earlier order as it
     is (`created` False), paid or not, and charges nothing."""
-    placed = _place(buyer=buyer, spec=spec, **place)
+    # Paid at once on PostgreSQL: the order's row is written once, paid (no INSERT then
+    # UPDATE of the same row and its thirteen index entries), with its id reserved
+    # under the buyer's lock; see `_place`.
+    placed = _place(
+        buyer=buyer,
+        spec=spec,
+        write_later=pay_method is not None and connection.vendor == "postgresql",
+        **place,
+    )
     if not (placed.created and pay_method is not None):
         history_save(placed.history)
         return Checkout(order=placed.order, created=placed.created)
@@ -813,6 +821,7 @@ def order_checkout(
         grant_ids=placed.grant_ids,
         history=placed.history,
         wallet_id=placed.wallet_id,
+        unsaved=placed.unsaved,
     )
     return Checkout(order=order, created=True)
 
@@ -825,6 +834,7 @@ class _Placed:
     wallet_id: int | None = None  # the buyer's wallet (None: none yet, or not read)
     grant_ids: list[int] = field(default_factory=list)
     history: list = field(default_factory=list)  # unsaved rows: the caller saves them
+    unsaved: list = field(default_factory=list)  # `write_later`: the order and agreement
 
 
 def _place(
@@ -842,9 +852,18 @@ def _place(
     kind: str = Order.Kind.NEW,
     subscription: Subscription | None = None,
     price_override: Decimal | None = None,
+    write_later: bool = False,
 ) -> _Placed:
     """`order_place`, also saying whether the order is new; the "place" history row is
-    returned unsaved. Runs in the caller's transaction."""
+    returned unsaved. Runs in the caller's transaction.
+
+    `write_later` (PostgreSQL, an order paid in the same transaction): the order's id is
+    reserved from its sequence with the buyer's lock and the order and its agreement are
+    returned unsaved (`unsaved`), for `_pay` to insert them paid with its history rows.
+    Everything written before (stock, vouchers, the ledger, the subscription, the case)
+    names the order by its number or its reserved id; PostgreSQL checks foreign keys at
+    commit. No other checkout of the buyer runs meanwhile (the lock), so no other order
+    can take the idempotency key."""
     if buyer is None or not buyer.is_authenticated:
         raise CheckoutProblem(_("Log in to buy."))
     idempotency_key = (idempotency_key or "").strip()
@@ -855,7 +874,7 @@ def _place(
         )
     # One checkout of this buyer at a time (module docstring): the limits, the one trial
     # and the idempotency key are decided under this lock.
-    test_seller_id, wallet_id = _lock_buyer(buyer)
+    test_seller_id, wallet_id, reserved_id = _lock_buyer(buyer, reserve_order_id=write_later)
     now = timezone.now()
     read = _read(buyer=buyer, spec=spec, at=now, idempotency_key=idempotency_key)
     if read.existing is not None:
@@ -925,8 +944,11 @@ def _place(
         text=quote.agreement_text,
         signed_at=now,
     )
+    if write_later:
+        order.pk = reserved_id
+        agreement.order = order
     # The order and its signed agreement: one statement on PostgreSQL.
-    if not rawsave.insert_pair(order, agreement, link="order", ignore_conflicts=True):
+    elif not rawsave.insert_pair(order, agreement, link="order", ignore_conflicts=True):
         # Another request with the same key won the race (the buyer lock makes this rare:
         # SQLite, or a key reused across buyers' sessions): answer with its order. (No
         # savepoint: the conflict wrote nothing and raised nothing.)
@@ -945,22 +967,27 @@ def _place(
         product=product,
         grant_ids=grant_ids,
         history=[history_row(order, action="place", to_state=order.status, actor=buyer)],
+        unsaved=[order, agreement] if write_later else [],
     )
 
 
-def _lock_buyer(buyer) -> tuple[int | None, int | None]:
-    """Lock the buyer's account row; answer whose test account the buyer is and the id
-    of the buyer's wallet (None: none) in the same prepared statement. Subqueries, not
-    joins: a join would lock, or refuse to lock, those rows too."""
+def _lock_buyer(buyer, *, reserve_order_id: bool = False) -> tuple:
+    """Lock the buyer's account row; answer whose test account the buyer is, the id of
+    the buyer's wallet (None: none) and, with `reserve_order_id` (PostgreSQL), a new
+    order id from the orders' sequence (else None), in the same prepared statement.
+    Subqueries, not joins: a join would lock, or refuse to lock, those rows too."""
+    reserve = ", nextval(pg_get_serial_sequence('orders_order', 'id'))" if reserve_order_id else ""
     sql = (
         "SELECT (SELECT t.seller_id FROM sellers_testaccount t WHERE t.user_id = u.id "
-        "LIMIT 1), (SELECT w.id FROM buyers_wallet w WHERE w.buyer_id = u.id) "
+        f"LIMIT 1), (SELECT w.id FROM buyers_wallet w WHERE w.buyer_id = u.id){reserve} "
         "FROM accounts_user u WHERE u.id = %s"
     )
     if connection.features.has_select_for_update:  # SQLite has none (nor needs it)
         sql += " FOR UPDATE"
     rows = rawload.fetch(sql, [buyer.pk], prepare=True)
-    return rows[0] if rows else (None, None)
+    if not rows:
+        return None, None, None
+    return (*rows[0], None)[:3]
 
 
 def _lock_own(*, order_id: int, buyer) -> Order:
@@ -994,11 +1021,14 @@ def _pay(
     grant_ids: list[int] | None = None,
     history: Sequence = (),
     wallet_id: int | None = None,
+    unsaved: Sequence = (),
 ) -> Order:
     """`order_pay` of a locked (or just placed) order, in the caller's transaction.
     `product`: the order's product as read in this transaction (None: read it);
     `grant_ids`: the order's vouchers (None: read them); `history`: unsaved rows to
-    insert with the payment's; `wallet_id`: the buyer's wallet if known (None: read it)."""
+    insert with the payment's; `wallet_id`: the buyer's wallet if known (None: read it);
+    `unsaved`: the order and its agreement, not yet written (`_place`'s `write_later`):
+    inserted paid, with the history rows, instead of the order's UPDATE."""
     if order.payment_status != Order.PaymentStatus.UNPAID or order.status in (
         Order.Status.PAID,
         Order.Status.PROCESSING,
@@ -1071,8 +1101,12 @@ def _pay(
     # they make (paid → processing) goes into this UPDATE, its history rows into the
     # same INSERT as the payment's (orders/hooks.py).
     rows.extend(run_paid_hooks(order))
-    # The order's one UPDATE and every history row: one statement on PostgreSQL.
-    rawsave.update_and_insert_many(order, PAID_FIELDS, rows)
+    if unsaved:
+        # The order paid, its agreement and every history row: one INSERT statement.
+        rawsave.insert_all([*unsaved, *rows])
+    else:
+        # The order's one UPDATE and every history row: one statement on PostgreSQL.
+        rawsave.update_and_insert_many(order, PAID_FIELDS, rows)
     return order
 
 

@@ -180,3 +180,28 @@ def test_update_and_insert_many_writes_both():
     stored = list(TransitionLog.objects.filter(object_id=str(row.pk)).order_by("pk"))
     assert [h.pk for h in history] == [h.pk for h in stored]
     assert [h.action for h in stored] == ["a0", "a1", "a2"]
+
+
+def test_insert_all_writes_runs_of_several_models_and_sets_their_keys():
+    """Rows of several models (one with its key reserved beforehand): one statement on
+    PostgreSQL, one per run of rows of a model elsewhere; every key set, in order."""
+    from django.db.models import Max
+
+    from marketplace.core.models import TransitionLog
+    from orders.services.history import history_row
+
+    user = UserFactory()
+    top = Notification.objects.aggregate(top=Max("pk"))["top"] or 0
+    reserved = Notification(pk=top + 500, user=user, template="reserved", key="k-r")
+    plain = [Notification(user=user, template=f"n{n}") for n in range(2)]
+    history = [history_row(reserved, action=f"a{n}", to_state="x") for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        rawsave.insert_all([reserved, *plain, *history])
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert reserved.pk == top + 500 and not reserved._state.adding
+    assert Notification.objects.get(pk=top + 500).template == "reserved"
+    stored = list(Notification.objects.filter(user=user, template__startswith="n").order_by("pk"))
+    assert [r.pk for r in plain] == [r.pk for r in stored]
+    logs = list(TransitionLog.objects.filter(object_id=str(top + 500)).order_by("pk"))
+    assert [h.pk for h in history] == [h.pk for h in logs]
+    assert [h.action for h in logs] == ["a0", "a1", "a2"]

@@ -5,13 +5,15 @@ The statements of a paid order no one supervises (an image), in order: the spec 
 its version, product, seller, prices and attributes: `orders.selectors.spec_for_checkout`);
 BEGIN; the buyer's row locked (with whose test account it is and the wallet's id); one read
 (`orders.services.checkout_read`): the product as it is now with its regions, the spec's
-sales row (limits), the private offer and the order the idempotency key made; the
-order inserted (a repeated key writes nothing: ON CONFLICT DO NOTHING, no savepoint) and
-the agreement (one statement on PostgreSQL, `core.rawsave.insert_pair`); the stock taken;
-the balance taken and its ledger entry (one statement on PostgreSQL,
-`core.rawsave.insert_with`); the subscription; the order's one UPDATE; the history rows
-of the order and the subscription in one INSERT (with the UPDATE, one statement on
-PostgreSQL); COMMIT. The rows are written by
+sales row (limits), the private offer and the order the idempotency key made; then,
+on SQLite: the order inserted (a repeated key writes nothing: ON CONFLICT DO NOTHING, no
+savepoint) and the agreement; the stock taken; the balance taken and its ledger entry;
+the subscription; the order's one UPDATE; the history rows of the order and the
+subscription in one INSERT; COMMIT. On PostgreSQL the buyer's lock also reserves the
+order's id, and the order is written once, paid: the stock taken; the balance taken and
+its ledger entry (one statement, `core.rawsave.insert_with`); the subscription; the
+order, its agreement and every history row (one statement, `core.rawsave.insert_all`);
+COMMIT. The rows are written by
 `marketplace.core.rawsave` (statements built once, prepared on PostgreSQL).
 
 A supervised order (licence code, SaaS by period, …: `supervision.flows.is_supervised`)
@@ -47,11 +49,11 @@ pytestmark = pytest.mark.django_db
 
 ORDERS = "/api/buyer/orders/"
 # The API request: the checkout statements above (the authentication is the test
-# client's force_authenticate: no query). PostgreSQL writes the order with its agreement,
-# takes the balance with its ledger entry and updates the paid order with its history
-# rows in one statement each (a data-modifying WITH), SQLite in two each.
+# client's force_authenticate: no query). PostgreSQL takes the balance with its ledger
+# entry and writes the paid order with its agreement and history rows in one statement
+# each (a data-modifying WITH).
 # An order no one supervises (an image):
-CHECKOUT_QUERIES = 11 if connection.vendor == "postgresql" else 14
+CHECKOUT_QUERIES = 10 if connection.vendor == "postgresql" else 14
 # A supervised one (a licence code): its case, log row, chain head (with the log row
 # in one statement on PostgreSQL), notification.
 SUPERVISED_CHECKOUT_QUERIES = CHECKOUT_QUERIES + (3 if connection.vendor == "postgresql" else 4)
