@@ -21,9 +21,11 @@ The SQL is portable (quoted names, `%s` parameters): the same text runs on SQLit
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -164,19 +166,34 @@ def _run_prepared(db: BaseDatabaseWrapper, sql: str, params: Sequence):
     raw = db.connection
     kept = getattr(db, "_rawload_cursor", None)
     if kept is None or kept[0] is not raw or kept[1].closed:
-        from django.db.backends.postgresql.base import ServerBindingCursor
+        from psycopg import RawCursor
 
-        kept = db._rawload_cursor = (raw, ServerBindingCursor(raw))
+        kept = db._rawload_cursor = (raw, RawCursor(raw))
     cursor = kept[1]
     logged = db.queries_logged
     started = time.monotonic() if logged else 0.0
     with db.wrap_database_errors:
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(_numbered(sql), params, prepare=True)
     if logged:
         db.queries_log.append(
             {"sql": f"{sql} -- {list(params)!r}", "time": f"{time.monotonic() - started:.3f}"}
         )
     return cursor
+
+
+_PLACEHOLDER = re.compile(r"%[s%]")
+
+
+@cache
+def _numbered(sql: str) -> str:
+    """`sql` with PostgreSQL's own placeholders ($1, $2, ...) for `%s` (and `%` for
+    `%%`), for psycopg's `RawCursor`, which sends the text as it is. The cursor that
+    takes `%s` parses the text on every execution when it is longer than 4 kB or has
+    more than 50 parameters (psycopg caches only shorter ones): a checkout's INSERT of
+    the order, its agreement and its history rows has both, and parsing it cost more
+    than sending it (README › Performance: checkout)."""
+    numbers = iter(range(1, sql.count("%s") + 1))
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
 
 
 def related(instance: Model, name: str, value: Model | None) -> None:
