@@ -42,6 +42,7 @@ from .models import (
     Spec,
     SpecAttribute,
 )
+from .templatetags.catalog_tags import choice_labels
 
 # A list item's columns (ProductListSerializer's fields), read as one tuple per product.
 _LIST_ROW = [
@@ -217,8 +218,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 def _choices(codes: list[str], choices) -> list[dict]:
-    labels = dict(choices.choices)
-    return [{"code": code, "label": str(labels[code])} for code in codes if code in labels]
+    labels = dict(choice_labels(choices, get_language()))  # translated once per language
+    return [{"code": code, "label": labels[code]} for code in codes if code in labels]
 
 
 class ProductDetailSerializer(ProductListSerializer):
@@ -495,11 +496,13 @@ class ProductDetailAPI(generics.RetrieveAPIView):
         return product
 
     def throttle_cache_keys(self, request) -> list[str]:
-        return [_product_key(self.kwargs["pk"])]  # read with the throttles' histories
+        # The cached answer is read with the throttles' histories (BatchedRateThrottles).
+        self.product_key = _product_key(self.kwargs["pk"])
+        return [self.product_key]
 
     def retrieve(self, request, *args, **kwargs):
         pk = self.kwargs["pk"]
-        key = _product_key(pk)
+        key = getattr(self, "product_key", None) or _product_key(pk)
         cached = cache_get(self, key)
         if cached is not None and selectors.product_stamp_get(product_id=pk) == cached[0]:
             return Response(cached[1])

@@ -8,6 +8,7 @@ unfiltered list, and the API reports nothing surprising.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import django_filters
@@ -111,11 +112,13 @@ class ProductFilter(django_filters.FilterSet):
     def get_form_class(self):
         """The validating form's class, built once: its fields come from the filter
         definitions alone (django-filter would build a new class with new fields on
-        every request; each form still gets its own copy of the fields)."""
+        every request). Its forms share the class's fields (`SharedFields`)."""
         cls = type(self)
         form_class = cls.__dict__.get("_form_class")
         if form_class is None:
-            form_class = cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = SharedFields(form_class.base_fields)
+            cls._form_class = form_class
         return form_class
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -167,3 +170,36 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.order_by(*Sort.ORDERING.get(value, Sort.ORDERING[Sort.NEWEST]))
+
+
+class SharedFields(dict):
+    """A form class's fields, which its forms share instead of copying them.
+
+    A form deep-copies its class's fields so that one rendering may change a field's
+    widget or choices without changing the next form's. The filter set's form is
+    validated once per list request and never changed (`Field.clean` changes nothing):
+    the copy, a deep copy of each field, widget and choice, cost more than the
+    validation. Nothing may change a field of a ProductFilter's form."""
+
+    def __deepcopy__(self, memo) -> dict:
+        return dict(self)
+
+
+class ShallowFilters(dict):
+    """A filter set class's filters, copied one by one, not deeply, for each filter
+    set (django-filter deep-copies them, with each filter's choices and queryset, on
+    every request). A filter's own state is what the filter set sets (`model`,
+    `parent`) and, for a filter with a `method`, the callable bound to the filter:
+    bound again to the copy here. The rest (label, choices, lookup) is read only."""
+
+    def __deepcopy__(self, memo) -> dict:
+        copies = {}
+        for name, base in self.items():
+            copied = copy.copy(base)
+            if copied.method is not None:
+                copied.method = copied.method  # a FilterMethod of the copy, not of `base`
+            copies[name] = copied
+        return copies
+
+
+ProductFilter.base_filters = ShallowFilters(ProductFilter.base_filters)

@@ -4,7 +4,8 @@ A search or category page needs the capped count of its matches, the page's prod
 and, for the filter sidebar, its counts per delivery type, billing mode and seller, all
 of the same filtered list. Read one by one they cost four queries, each evaluating the
 filters (a search's LIKEs, a category's ids) again. Here the ORM compiles the filtered
-list once and one statement reads the rest around it:
+list once (`compile_list`; selectors._compiled_list keeps the SQL of the common lists per
+shape) and one statement reads the rest around it (`list_scan`):
 
 - `s`, a sample: any COUNT_CAP + 1 matches (no ORDER BY: whichever index is cheapest).
   Its size is the capped count, and the sidebar counts over it (selectors.product_facets).
@@ -17,7 +18,7 @@ whose rows are tagged by kind: (kind, label, ref, n, pos).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -36,25 +37,30 @@ class ListScan:
     sellers: list[tuple[int, str, int]]  # (id, store name, count), most products first
 
 
-def list_scan(
-    queryset: QuerySet,
-    *,
-    walk: QuerySet,
-    cap: int,
-    per_page: int,
-    number: int | None,
-    facets: bool,
-    billing_modes: list[str],
-    sellers: int,
-    seller_table: str,
-) -> ListScan | None:
-    """The capped count of `queryset` (a filtered, sorted list of products), page `number`
-    of it (None: no page, it depends on the count) and with `facets` the sidebar's counts
-    (`billing_modes`: the modes to count; `sellers`: how many sellers). `walk`: the same
-    list in the form to read a page of it past the cap in. None: the list is empty
-    without a query (an invalid id)."""
-    qn = connection.ops.quote_name
-    ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+@dataclass(frozen=True)
+class CompiledList:
+    """A filtered, sorted list of products as SQL (`compile_list`): the list itself and
+    the same list in the form to walk its sort's index in, each selecting `columns`."""
+
+    columns: tuple[str, ...]
+    ordering: tuple[str, ...]  # the sort, as order_by names ("-listed_at", "-id")
+    base: str
+    base_params: tuple
+    whole: str
+    whole_params: tuple
+
+    def with_params(self, base_params, whole_params) -> CompiledList:
+        """The same statements with other values (the same shape: selectors.
+        _compiled_list checks that the ORM would write these)."""
+        return replace(self, base_params=tuple(base_params), whole_params=tuple(whole_params))
+
+
+def compile_list(queryset: QuerySet, *, walk: QuerySet, facets: bool) -> CompiledList | None:
+    """The SQL of `queryset` (a filtered, sorted list of products) and of `walk` (the same
+    list in the form to read a page of it past the cap in), selecting what `list_scan`
+    reads (with `facets`, the sidebar's columns too). None: the list is empty without a
+    query (an invalid id)."""
+    ordering = tuple(queryset.query.order_by or queryset.model._meta.ordering)
     keys = [name.removeprefix("-") for name in ordering]
     columns = list(dict.fromkeys(["id", "listed_version_id", "seller_id", *keys]))
     if facets:
@@ -64,6 +70,32 @@ def list_scan(
         whole, whole_params = walk.order_by().values_list(*columns).query.sql_with_params()
     except EmptyResultSet:
         return None
+    return CompiledList(
+        tuple(columns), ordering, base, tuple(base_params), whole, tuple(whole_params)
+    )
+
+
+def list_scan(
+    compiled: CompiledList,
+    *,
+    cap: int,
+    per_page: int,
+    number: int | None,
+    facets: bool,
+    billing_modes: list[str],
+    sellers: int,
+    seller_table: str,
+) -> ListScan:
+    """The capped count of the list `compiled` (`compile_list`, with `facets` as here),
+    page `number` of it (None: no page, it depends on the count) and with `facets` the
+    sidebar's counts (`billing_modes`: the modes to count; `sellers`: how many
+    sellers)."""
+    qn = connection.ops.quote_name
+    ordering = compiled.ordering
+    keys = [name.removeprefix("-") for name in ordering]
+    columns = compiled.columns
+    base, base_params = compiled.base, compiled.base_params
+    whole, whole_params = compiled.whole, compiled.whole_params
     order = ", ".join(
         qn(key) + (" DESC" if name.startswith("-") else "")
         for name, key in zip(ordering, keys, strict=True)

@@ -24,6 +24,8 @@ On SQLite (development, tests) every term is an `icontains`.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.functions import StrIndex
@@ -49,9 +51,15 @@ class ShortGrams(Func):
     function = "catalog_short_grams"
 
     def __init__(self, expression, **extra):
-        from django.contrib.postgres.fields import ArrayField
+        super().__init__(expression, output_field=_text_array(), **extra)
 
-        super().__init__(expression, output_field=ArrayField(TextField()), **extra)
+
+@cache
+def _text_array():
+    """`text[]` as a field, built once (an expression's output field is only read)."""
+    from django.contrib.postgres.fields import ArrayField
+
+    return ArrayField(TextField())
 
 
 def apply_search(queryset: QuerySet, query: str | None, *, walk: bool = False) -> QuerySet:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -25,6 +25,8 @@ from django.db.models import (
     When,
 )
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import SimpleLazyObject
+from django_filters.constants import EMPTY_VALUES
 
 from marketplace.core import rawload
 from sellers.models import Seller, ServiceGroup, StoreImage
@@ -49,6 +51,7 @@ from .models import (
     SpecSales,
 )
 from .sales import can_buy
+from .search import SHORT_TERM, search_terms
 
 # Counting every match of a broad term ("云" at 100k products) would cost more than
 # the page itself; past this many we say "more than 1,000" and stop paging there
@@ -223,14 +226,57 @@ class ProductCardRowPaginator(CappedPaginator):
 
 def product_cards(ids: list[int]) -> dict[int, ProductCard]:
     """The `ProductCard`s of these products by id, in one query (one not listed is left
-    out)."""
-    rows = (
-        Product.objects.filter(status=Product.Status.LISTED, pk__in=ids)
-        .annotate(first_screenshot=first_screenshot())
-        .order_by()
-        .values_list(*_CARD_ROW)
+    out). The query is written once in plain SQL (`_card_rows_sql`; the ORM spent
+    several times the database's time building it) and, on PostgreSQL, prepared once
+    per connection with the ids as one array parameter, whatever their number."""
+    if not ids:
+        return {}
+    ids = [int(pk) for pk in ids]
+    status = str(Product.Status.LISTED)
+    if connection.vendor == "postgresql":
+        sql = _card_rows_sql("= ANY(CAST(%s AS BIGINT[]))")
+        rows = rawload.fetch(sql, [ids, status], prepare=True)
+    else:
+        rows = rawload.fetch(_card_rows_sql(f"IN ({', '.join(['%s'] * len(ids))})"), [*ids, status])
+    convert = _card_price_converters()
+    cards = {}
+    for row in rows:
+        if convert:
+            row = list(row)
+            for converter, column, db in convert:
+                row[_CARD_PRICE] = converter(row[_CARD_PRICE], column, db)
+        cards[row[0]] = ProductCard(row)
+    return cards
+
+
+_CARD_PRICE = _CARD_ROW.index("min_price")
+
+
+@cache
+def _card_rows_sql(ids_test: str) -> str:
+    """`product_cards`' query, its columns in `_CARD_ROW`'s order (`ids_test`: how the
+    ids are matched, `= ANY(...)` or `IN (...)`). tests/catalog/test_fragments.py holds it
+    to the ORM's `values_list(*_CARD_ROW)` with `first_screenshot()`."""
+    # `ids_test` holds placeholders only
+    return (
+        "SELECT p.id, p.name, p.summary, p.delivery_type, p.billing_modes, p.min_price, "  # noqa: S608
+        "p.category_id, p.listed_version_id, p.seller_id, s.store_name, v.logo, "
+        "(SELECT sh.image FROM catalog_productscreenshot sh "
+        "WHERE sh.version_id = p.listed_version_id ORDER BY sh.position, sh.id LIMIT 1) "
+        "FROM catalog_product p "
+        "JOIN sellers_seller s ON s.id = p.seller_id "
+        "LEFT JOIN catalog_productversion v ON v.id = p.listed_version_id "
+        f"WHERE p.id {ids_test} AND p.status = %s"
     )
-    return {row[0]: ProductCard(row) for row in rows}
+
+
+def _card_price_converters() -> list[tuple]:
+    """The database converters the ORM applies to `min_price` (SQLite's decimals come
+    as floats), as (converter, column, connection)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    column = Product._meta.get_field("min_price").get_col("p")
+    chain = db.ops.get_db_converters(column) + column.get_db_converters(db)
+    return [(converter, column, db) for converter in chain]
 
 
 class CardRef:
@@ -249,7 +295,12 @@ class CardRef:
 
 
 class CardRefPaginator(CappedPaginator):
-    """Pages of `CardRef`s: the page's ids and versions, from the filtered query alone."""
+    """Pages of `CardRef`s: the page's ids and versions, from the filtered query alone.
+    Its list may be lazy (product_card_page): it is not read to check its order (a
+    filter set's list is always sorted: its sort, or the model's ordering)."""
+
+    def _check_object_list_is_ordered(self) -> None:
+        pass
 
     def _get_page(self, object_list, number, paginator):
         refs = [CardRef(*row) for row in object_list.values_list("pk", "listed_version_id")]
@@ -447,25 +498,31 @@ def product_card_page(
     capped sample of matches the count needs is the one counted per choice, and the
     page when it holds every match. A page number out of range, or a choice picked
     (whose counts are of other lists), takes the queries of `product_page`."""
-    filterset = product_filter(params=params)
-    paginator = CardRefPaginator(filterset.qs, min(per_page, MAX_PAGE_SIZE))
+    # The listed products alone: every read below takes its own columns (values_list),
+    # and a queryset with joins to select and fields to defer costs more to copy at
+    # each filter.
+    filterset = product_filter(params=params, queryset=_listed())
+    # The list itself (filterset.qs) is built only if it is read: for a page the
+    # statement below does not give, or a list not compiled before (_compiled_list).
+    rows = SimpleLazyObject(lambda: filterset.qs)
+    paginator = CardRefPaginator(rows, min(per_page, MAX_PAGE_SIZE))
+    filterset.is_valid()  # the form's cleaned_data (a bound filter set's)
     cleaned = getattr(filterset.form, "cleaned_data", {})
     counted = facets and not any(cleaned.get(name) for name in _FACET_FILTERS)
     number = _page_number(page_number)
-    # A page past the cap (a long list) walks the index of its sort, if it has one.
-    indexed = (cleaned.get("sort") or Sort.NEWEST) in Sort.INDEXED
-    scan = listscan.list_scan(
-        filterset.qs,
-        walk=filterset.walk_qs() if indexed else filterset.qs,
-        cap=paginator.cap,
-        per_page=paginator.per_page,
-        number=number,
-        facets=counted,
-        billing_modes=BillingMode.values,
-        sellers=FACET_SELLERS,
-        seller_table=Seller._meta.db_table,
-    )
-    if scan is not None:
+    compiled = _compiled_list(filterset, facets=counted)
+    scan = None
+    if compiled is not None:
+        scan = listscan.list_scan(
+            compiled,
+            cap=paginator.cap,
+            per_page=paginator.per_page,
+            number=number,
+            facets=counted,
+            billing_modes=BillingMode.values,
+            sellers=FACET_SELLERS,
+            seller_table=Seller._meta.db_table,
+        )
         paginator.count = scan.count
     if scan and scan.page is not None and number is not None and number <= paginator.num_pages:
         page = paginator.page_of([CardRef(*ref) for ref in scan.page], number)
@@ -483,6 +540,103 @@ def product_card_page(
     elif facets:
         found = product_facets(filterset=filterset)
     return ProductPage(filterset=filterset, page=page, paginator=paginator, facets=found)
+
+
+def _listed() -> QuerySet[Product]:
+    return Product.objects.filter(status=Product.Status.LISTED)
+
+
+# The filters a list's SQL is kept for (`_compiled_list`): a search, a price range, a sort.
+_SHAPED = frozenset({"q", "price_min", "price_max", "sort"})
+_COMPILED: dict[tuple, listscan.CompiledList] = {}
+_MAX_COMPILED = 256
+
+
+def _compiled_list(filterset: ProductFilter, *, facets: bool) -> listscan.CompiledList | None:
+    """The filter set's list as SQL (listscan.compile_list; None: empty without a query).
+
+    Building and compiling the list's two querysets took the ORM about 2 ms of Python
+    per list, half of what a new search cost beside its statement. The SQL depends on
+    the list's *shape* only (which filters have a value, how many search terms and
+    which of them are short, the sort, the database), the values go in as parameters.
+    So for a list of the common filters (`_SHAPED`) the SQL is kept per shape, and a
+    list of a known shape takes it with its own values, computed here as the ORM
+    computes them (`_shaped_params`). It is kept only after the ORM, compiling a list of
+    that shape, gave exactly those parameters: a shape whose parameters are not
+    foreseen here is compiled every time, as any other list."""
+    if not filterset.is_bound:  # no parameters: the listed products, newest first
+        cleaned = {}
+    else:
+        cleaned = filterset.form.cleaned_data if filterset.is_valid() else None
+    indexed = ((cleaned or {}).get("sort") or Sort.NEWEST) in Sort.INDEXED
+    shape = _list_shape(cleaned, indexed, facets)
+    if shape is not None:
+        kept = _COMPILED.get(shape)
+        if kept is not None:
+            return kept.with_params(*_shaped_params(cleaned, indexed))
+    # A page past the cap (a long list) walks the index of its sort, if it has one.
+    compiled = listscan.compile_list(
+        filterset.qs, walk=filterset.walk_qs() if indexed else filterset.qs, facets=facets
+    )
+    if shape is not None and compiled is not None:
+        base, whole = _shaped_params(cleaned, indexed)
+        if _same(compiled.base_params, base) and _same(compiled.whole_params, whole):
+            if len(_COMPILED) >= _MAX_COMPILED:
+                _COMPILED.clear()
+            _COMPILED[shape] = compiled
+    return compiled
+
+
+def _same(params: tuple, foreseen: list) -> bool:
+    """The same values of the same types (an Int4 is not an int to the driver)."""
+    return len(params) == len(foreseen) and all(
+        type(a) is type(b) and a == b for a, b in zip(params, foreseen, strict=True)
+    )
+
+
+def _list_shape(cleaned: dict | None, indexed: bool, facets: bool) -> tuple | None:
+    """What the SQL of a list of the `_SHAPED` filters depends on; None for another list
+    (an invalid value, another filter)."""
+    if cleaned is None:
+        return None
+    present = {name for name, value in cleaned.items() if value not in EMPTY_VALUES}
+    if not present <= _SHAPED:
+        return None
+    terms = search_terms(cleaned.get("q"))
+    return (
+        connection.vendor,
+        connection.alias,
+        tuple(sorted(present - {"sort"})),
+        tuple(len(term) <= SHORT_TERM for term in terms),
+        cleaned.get("sort") or None,
+        indexed,
+        facets,
+    )
+
+
+def _shaped_params(cleaned: dict, indexed: bool) -> tuple[list, list]:
+    """The parameters the ORM gives a list of the `_SHAPED` filters (its own and its
+    walking form's), in the order of its WHERE: the status, each search term
+    (search.apply_search: a LIKE pattern and, on PostgreSQL for short terms alone, the
+    short grams; walking, a substring test), the prices (ProductFilter's order)."""
+    listed = Product.Status.LISTED
+    base, whole = [listed], [listed]
+    terms = search_terms(cleaned.get("q")) if cleaned.get("q") not in EMPTY_VALUES else []
+    found = connection.ops.adapt_integerfield_value(0, "IntegerField")  # strpos(...) > 0
+    for term in terms:
+        base.append(f"%{connection.ops.prep_for_like_query(term)}%")
+        whole += [term, found]
+    short = [term for term in terms if len(term) <= SHORT_TERM]
+    if connection.vendor == "postgresql" and short and len(short) == len(terms):
+        base += short  # ARRAY[%s, ...]
+    field = Product._meta.get_field("min_price")
+    for name in ("price_min", "price_max"):
+        value = cleaned.get(name)
+        if value not in EMPTY_VALUES:
+            prepared = field.get_db_prep_value(field.get_prep_value(value), connection, True)
+            base.append(prepared)
+            whole.append(prepared)
+    return base, (whole if indexed else base)
 
 
 def _page_number(value) -> int | None:

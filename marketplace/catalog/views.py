@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -16,7 +17,7 @@ from marketplace.core.shell import render_page
 from sellers.models import Seller
 
 from . import cache as list_cache
-from . import selectors
+from . import fragments, selectors
 from .filters import Sort
 from .models import BillingMode, Category, DeliveryType, Region
 from .templatetags.catalog_tags import choice_labels
@@ -52,34 +53,45 @@ def _listing(request, *, context: dict, params, generation: int) -> SafeString:
     (catalog/cache.py); the page around it is rendered for the visitor. Inside it, the
     product cards and the filter sidebar are cached on their own (another sort or page
     changes neither the sidebar nor the cards of products shown before; the sidebar
-    counts results per choice, so a new search term renders it again)."""
+    counts results per choice, so a new search term renders it again). What a new
+    search renders, the sidebar and the new cards, is written rather than rendered
+    (catalog/fragments.py), the sidebar from its frame, which the list cache keeps."""
     fragment = "catalog/_results.html" if request.htmx else "catalog/_listing.html"
     # The templates' `params.sort`: every list parameter, blank if absent (a template's
     # lookup of a missing key costs an exception, and the sidebar makes one per option).
     values = {name: params.get(name, "") for name in list_cache.LIST_PARAMS}
 
-    def render_filters(facets) -> str:
-        shared = list_cache.get_many_or_build(
-            {
-                "categories": selectors.category_tree,
-                "regions": lambda: list(Region.objects.all()),
-                "tags": selectors.tag_suggestions,
-            },
-            generation,
-        )
-        filters_context = {
-            **context,
-            "params": values,
-            "categories": shared["categories"],
-            "regions": shared["regions"],
-            "facets": _facets_context(facets, params),
-            "tag_suggestions": shared["tags"],
-        }
-        return render_to_string("catalog/_filters.html", filters_context, request)
+    def render_filters(facets, frame: list[str] | bool | None, rendered: dict) -> str:
+        """The sidebar, written from its frame (fragments.write_filters); the frame, if
+        it was not cached (`frame`), built and put in `rendered` to be cached."""
+        facets_html = fragments.write_facets(_facets_context(facets, params))
+        if frame is None or frame is False:
+            shared = list_cache.get_many_or_build(
+                {
+                    "categories": selectors.category_tree,
+                    "regions": lambda: list(Region.objects.all()),
+                    "tags": selectors.tag_suggestions,
+                },
+                generation,
+            )
+            filters_context = {
+                **context,
+                "params": values,
+                "categories": shared["categories"],
+                "regions": shared["regions"],
+                "facets_html": facets_html,
+                "tag_suggestions": shared["tags"],
+            }
+            if frame is None:
+                frame = rendered[frame_key] = fragments.filters_frame(request, filters_context)
+            if frame is False:  # values the template transforms: rendered as usual
+                return render_to_string("catalog/_filters.html", filters_context, request)
+        query = context.get("query", "")
+        return fragments.write_filters(frame, params=values, facets_html=facets_html, query=query)
 
-    def render_list(filters: str | None) -> dict[str, str]:
+    def render_list(filters: str | None, frame: list[str] | bool | None) -> dict[str, str]:
         """The list fragment under `key`, and the sidebar under `filters_key` if it was
-        not cached (`filters`)."""
+        not cached (`filters`), from its frame (`frame`, under `frame_key`)."""
         # the sidebar's counts come with the page, when the sidebar is to be rendered
         result = selectors.product_card_page(
             params=params, page_number=params.get("page"), facets=filters is None
@@ -99,17 +111,24 @@ def _listing(request, *, context: dict, params, generation: int) -> SafeString:
             list_context["facets"] = _facets_context(result.facets, params)
         else:  # the filter sidebar, and the sort menu
             if filters is None:
-                filters = rendered[filters_key] = render_filters(result.facets)
+                filters = rendered[filters_key] = render_filters(result.facets, frame, rendered)
             list_context["filters"] = mark_safe(filters)
             list_context["sort_choices"] = [(value, str(label)) for value, label in Sort.CHOICES]
-        rendered[key] = render_to_string(fragment, list_context, request)
+        # Of the request the fragment shows its path only: no context processors (they
+        # cost a tenth of the rendering), the request as a value of the context.
+        rendered[key] = render_to_string(fragment, {**list_context, "request": request})
         return rendered
 
     key = list_cache.list_key(request, fragment, generation)
-    filters_key = None if request.htmx else list_cache.filters_key(request, params)
-    found = list_cache.cached_many([key, filters_key] if filters_key else [key], generation)
+    names = [key]
+    filters_key = frame_key = None
+    if not request.htmx:
+        filters_key = list_cache.filters_key(request, params)
+        frame_key = fragments.filters_frame_key(request, params, context.get("category"))
+        names += [filters_key, frame_key]
+    found = list_cache.cached_many(names, generation)
     if key not in found:  # the list and the sidebar, read and stored in one round trip each
-        rendered = render_list(found.get(filters_key))
+        rendered = render_list(found.get(filters_key), found.get(frame_key))
         list_cache.remember_many(rendered, generation)
         found[key] = rendered[key]
     return mark_safe(found[key])
@@ -203,7 +222,10 @@ def product_detail(request, pk: int):
     rendered for: a visitor without an account is served it after one query (the
     stamp), and whatever changes what the page shows (a new version, delisting, stock,
     the store name, anything that bumps the catalog generation) changes the stamp in the
-    transaction of the change, so a stale body is never served after it commits."""
+    transaction of the change, so a stale body is never served after it commits.
+    The body is a Jinja2 template (`catalog/_product_body.jinja`, the same HTML): most
+    visits to a product among many are its first, and Django's templates spent about
+    four times as long on it (README › Performance: catalog pages)."""
     key = list_cache.product_key(pk)
     cached = list_cache.cache.get(key)
     if (
@@ -228,7 +250,7 @@ def product_detail(request, pk: int):
             "tags": [t.strip() for t in version.tags.split(",") if t.strip()],
             "may_buy": MAY_BUY_SLOT,
         }
-        body = render_to_string("catalog/_product_body.html", context, request)
+        body = engines["jinja2"].get_template("catalog/_product_body.jinja").render(context)
         cached = (stamp, product.name, body)
         list_cache.cache.set(key, cached, list_cache.PRODUCT_TIMEOUT)
     return _product_response(request, cached, _may_buy_context(request, product))
@@ -238,13 +260,14 @@ MAY_BUY_SLOT = mark_safe("<!-- may-buy -->")
 
 
 def _product_response(request, cached: tuple, may_buy_context: dict):
+    """The page around a cached body: the "may I buy" box goes where the body has
+    `MAY_BUY_SLOT` (product_detail.html includes it between the two halves). A visitor
+    without an account has an empty `may_buy_context`, so the page's frame has the box
+    (core/shell.py: only the log-in link's `next` differs between requests)."""
     _, title, body = cached
-    may_buy = render_to_string("catalog/_may_buy.html", may_buy_context, request)
-    return render_page(
-        request,
-        "catalog/product_detail.html",
-        {"title": title, "body": mark_safe(body.replace(MAY_BUY_SLOT, may_buy, 1))},
-    )
+    head, _, tail = body.partition(MAY_BUY_SLOT)
+    context = {"title": title, "body_head": mark_safe(head), "body_tail": mark_safe(tail)}
+    return render_page(request, "catalog/product_detail.html", {**context, **may_buy_context})
 
 
 def _may_buy_context(request, product) -> dict:

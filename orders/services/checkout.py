@@ -978,7 +978,7 @@ def _lock_buyer(buyer, *, reserve_order_id: bool = False) -> tuple:
     Subqueries, not joins: a join would lock, or refuse to lock, those rows too."""
     reserve = ", nextval(pg_get_serial_sequence('orders_order', 'id'))" if reserve_order_id else ""
     sql = (
-        "SELECT (SELECT t.seller_id FROM sellers_testaccount t WHERE t.user_id = u.id "
+        "SELECT (SELECT t.seller_id FROM sellers_testaccount t WHERE t.user_id = u.id "  # noqa: S608
         f"LIMIT 1), (SELECT w.id FROM buyers_wallet w WHERE w.buyer_id = u.id){reserve} "
         "FROM accounts_user u WHERE u.id = %s"
     )
